@@ -1,0 +1,174 @@
+"""The adapter protocol: what the suite asks of an engine, and what an engine may decline.
+
+An adapter translates; it never implements what the engine lacks. It has two layers:
+
+* a functional core every engine can give: make a tensor from a NumPy array, read one back, reduce
+  with ``sum`` and ``mean``, and take a vector-Jacobian product of a function;
+* stateful capabilities, each declared in ``capabilities``: requires_grad flags, ``backward`` and
+  ``.grad``, zeroing, ``detach``/``detach_``, ``no_grad``, graph nodes and their names, in-place
+  arithmetic, an SGD optimizer.
+
+A spec that needs a capability the target does not declare is reported *unsupported* with the reason,
+counted apart from passes and failures. Arithmetic in spec programs uses the engine's own Python
+operators (``2 * x + 2``, ``y ** 2``, ``x / 3``), exactly as the tutorial writes it.
+
+Write an adapter by subclassing :class:`BaseAdapter` (or ``targets.torchlike.TorchLikeAdapter`` for an
+engine that mirrors PyTorch's API) and overriding the methods your capabilities name::
+
+    class MineAdapter(TorchLikeAdapter):
+        name = "mine"
+        module_name = "mine"
+        capabilities = TorchLikeAdapter.capabilities - {Capability.NODE_NAMES}
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import Any, ClassVar, Protocol, runtime_checkable
+
+import numpy as np
+
+Tensor = Any
+"""An engine's own tensor type: the suite never looks inside one except through the adapter."""
+
+
+class Capability(enum.Enum):
+    """A stateful feature an engine may have. The value is how reports spell it."""
+
+    VJP = "vjp"  # vector-Jacobian product of a function: the functional core of every engine
+    TRACKING = "requires_grad"  # tensor(requires_grad=True) and reading the flag back
+    SET_REQUIRES_GRAD = "requires_grad_"  # the flag changed in place on an existing tensor
+    GRAPH_NODES = "graph nodes"  # results of tracked operations carry a node (grad_fn); leaves none
+    NODE_NAMES = "torch node names"  # nodes are named as torch names them: AddBackward0, ...
+    BACKWARD = "backward"  # out.backward() on a scalar fills .grad of the leaves
+    BACKWARD_GRADIENT = "backward(gradient)"  # out.backward(v) with an explicit gradient
+    RETAIN_GRAPH = "retain_graph"  # backward(retain_graph=True) keeps the graph for another pass
+    RETAIN_GRAD = "retain_grad"  # a non-leaf keeps its .grad after retain_grad()
+    ZERO_GRAD = "grad.zero_()"  # zeroing a .grad tensor in place
+    DETACH = "detach"  # detach() returns an untracked tensor
+    DETACH_INPLACE = "detach_"  # detach_() untracks a tensor in place
+    SHARED_STORAGE = "storage sharing"  # whether two tensors share memory can be asked
+    NO_GRAD = "no_grad"  # a context in which results are not tracked
+    INPLACE = "in-place arithmetic"  # x.add_(1) changes a tensor in place
+    INTEGER_TENSORS = "integer tensors"  # tensors of integer dtype can be made
+    SGD = "SGD optimizer"  # optim.SGD(params, lr) with step() and zero_grad()
+
+
+STATEFUL = frozenset(Capability) - {Capability.VJP, Capability.INTEGER_TENSORS}
+"""Every capability that needs tensors with state; a purely functional engine has none of them."""
+
+
+class Unsupported(BaseException):
+    """Raised by an adapter for a feature its engine lacks; the spec is then reported unsupported.
+
+    It derives from BaseException so that neither hypothesis nor ``ag.raises`` mistakes it for the
+    engine refusing an operation.
+    """
+
+    def __init__(self, feature: str) -> None:
+        super().__init__(feature)
+        self.feature = feature
+
+
+@runtime_checkable
+class Adapter(Protocol):
+    """What the suite needs from an engine. :class:`BaseAdapter` fills in the optional part."""
+
+    name: ClassVar[str]  # the target's name on the command line and in reports
+    capabilities: ClassVar[frozenset[Capability]]  # the stateful features the engine has
+    dtypes: ClassVar[tuple[str, ...]]  # floating dtypes the engine computes in, NumPy spelling
+    deviations: ClassVar[Path | None]  # the known-deviations file the target owns, if any
+
+    def version(self) -> str: ...
+    def devices(self) -> dict[str, str | None]: ...  # device -> None if usable, else why not
+    def tensor(self, data: np.ndarray, *, device: str, requires_grad: bool = False) -> Tensor: ...
+    def numpy(self, tensor: Tensor) -> np.ndarray: ...  # a copy, never a view
+    def sum(self, tensor: Tensor) -> Tensor: ...
+    def mean(self, tensor: Tensor) -> Tensor: ...
+    def vjp(
+        self,
+        function: Callable[..., Tensor],
+        primals: Sequence[np.ndarray],
+        cotangent: np.ndarray | None,
+        *,
+        device: str,
+    ) -> tuple[Tensor, list[Tensor | None]]: ...
+
+
+def _missing(capability: Capability) -> Callable[..., Any]:
+    def method(self: BaseAdapter, *args: Any, **kwargs: Any) -> Any:
+        raise Unsupported(capability.value)
+
+    method.__doc__ = f"Unsupported unless the adapter overrides it ({capability.value})."
+    return method
+
+
+class BaseAdapter:
+    """The optional part of the protocol: every stateful method raises :class:`Unsupported`.
+
+    Override what the engine has and list it in ``capabilities``. ``vjp`` defaults to the stateful
+    route (tensors that require grad, ``backward(cotangent)``, ``.grad``), which is the engine's own
+    machinery, not an emulation.
+    """
+
+    name: ClassVar[str] = "unnamed"
+    capabilities: ClassVar[frozenset[Capability]] = frozenset()
+    dtypes: ClassVar[tuple[str, ...]] = ("float32", "float64")
+    deviations: ClassVar[Path | None] = None
+
+    def version(self) -> str:
+        return "unknown"
+
+    def devices(self) -> dict[str, str | None]:
+        return {"cpu": None}
+
+    def vjp(
+        self,
+        function: Callable[..., Tensor],
+        primals: Sequence[np.ndarray],
+        cotangent: np.ndarray | None,
+        *,
+        device: str,
+    ) -> tuple[Tensor, list[Tensor | None]]:
+        if Capability.BACKWARD not in self.capabilities:
+            raise Unsupported(Capability.VJP.value)
+        leaves = [self.tensor(p, device=device, requires_grad=True) for p in primals]
+        out = function(*leaves)
+        gradient = None if cotangent is None else self.tensor(cotangent, device=device)
+        self.backward(out, gradient)
+        return out, [self.grad(leaf) for leaf in leaves]
+
+    requires_grad = _missing(Capability.TRACKING)  # (t) -> bool
+    requires_grad_ = _missing(Capability.SET_REQUIRES_GRAD)  # (t, flag) -> t, in place
+    is_leaf = _missing(Capability.GRAPH_NODES)  # (t) -> bool
+    has_node = _missing(Capability.GRAPH_NODES)  # (t) -> bool: does t carry a graph node
+    node_name = _missing(Capability.NODE_NAMES)  # (t) -> str | None: torch's grad_fn name
+    backward = _missing(Capability.BACKWARD)  # (t, gradient=None, retain_graph=False) -> None
+    grad = _missing(Capability.BACKWARD)  # (t) -> Tensor | None
+    retain_grad = _missing(Capability.RETAIN_GRAD)  # (t) -> None
+    zero_ = _missing(Capability.ZERO_GRAD)  # (grad) -> None, zeroes in place
+    detach = _missing(Capability.DETACH)  # (t) -> Tensor
+    detach_ = _missing(Capability.DETACH_INPLACE)  # (t) -> Tensor, t untracked in place
+    shares_storage = _missing(Capability.SHARED_STORAGE)  # (a, b) -> bool
+    add_ = _missing(Capability.INPLACE)  # (t, number) -> None, t += number in place
+    sgd = _missing(Capability.SGD)  # (params: list, lr) -> optimizer
+    step = _missing(Capability.SGD)  # (optimizer) -> None
+    zero_grad = _missing(Capability.SGD)  # (optimizer) -> None
+
+    def no_grad(self) -> AbstractContextManager[Any]:
+        raise Unsupported(Capability.NO_GRAD.value)
+
+    def synchronize(self, device: str) -> None:
+        """Wait for queued work on ``device``; benchmarks call it inside the timed region."""
+
+
+REQUIRED_METHODS = ("version", "devices", "tensor", "numpy", "sum", "mean", "vjp")
+"""The functional core: an adapter missing one of these cannot be run at all."""
+
+
+def missing_methods(adapter: object) -> list[str]:
+    """The required methods an adapter object lacks, for the plugin's usage error."""
+    return [name for name in REQUIRED_METHODS if not callable(getattr(adapter, name, None))]

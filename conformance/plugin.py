@@ -1,0 +1,342 @@
+"""The pytest plugin: ``pytest --target=NAME`` runs every spec on PyTorch and on NAME, and compares.
+
+Options live in one group; the session's state is read once into :class:`ConformanceSession`, kept
+in ``config.stash``; the hooks that act on specs live in :class:`ConformancePlugin`, registered only
+when a target is named. Torch and the engines are imported only then, so ``pytest --help`` and
+``--list-specs`` work without them.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+from conformance.adapter import Adapter, Capability
+from conformance.compare import Disagreement
+from conformance.deviations import Deviation, DeviationsError, parse_deviations
+from conformance.outcomes import UNSUPPORTED_PREFIX, CheckResult, Outcome
+from conformance.resolve import TargetError, resolve_target, target_choices
+from conformance.spec import TUTORIAL_CELLS, all_specs, spec_of, specs_directory
+
+settings.register_profile("dev", max_examples=10, deadline=None)
+settings.register_profile(
+    "ci",
+    max_examples=20,
+    derandomize=True,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile("thorough", max_examples=500, deadline=None)
+
+SESSION = pytest.StashKey["ConformanceSession"]()
+RESULT = pytest.StashKey[CheckResult]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("autograd-conformance", "autograd conformance (specs against PyTorch)")
+    group.addoption(
+        "--target",
+        metavar="NAME",
+        default=None,
+        help="engine to test: a built-in or installed target (see --list-targets), module:AdapterClass, "
+        "or a module with a torch-like API. Default: none; the specs run only when a target is named.",
+    )
+    group.addoption(
+        "--deviations",
+        metavar="PATH",
+        default=None,
+        help="known-deviations file (one spec id a line, '# reason'). Default: the target's own file.",
+    )
+    group.addoption(
+        "--strict-unsupported",
+        action="store_true",
+        default=False,
+        help="count unsupported specs as failures; pytest's --strict does too. Default: off.",
+    )
+    group.addoption("--list-targets", action="store_true", default=False, help="list the targets and exit.")
+    group.addoption(
+        "--list-specs",
+        action="store_true",
+        default=False,
+        help="list every spec (id, family, tutorial cell, needs) and exit.",
+    )
+
+
+def pytest_cmdline_main(config: pytest.Config) -> int | None:
+    if config.getoption("list_targets"):
+        _print_targets()
+        return 0
+    if config.getoption("list_specs"):
+        _print_specs()
+        return 0
+    return None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "conformance_needs(*capabilities): capabilities a spec needs from the target"
+    )
+    name = config.getoption("target")
+    if name is None:
+        return
+    session = ConformanceSession.start(config, name)
+    config.stash[SESSION] = session
+    if config.args_source != pytest.Config.ArgsSource.ARGS:
+        config.args = [specs_directory()]
+    if not config.getoption("hypothesis_profile", None):
+        settings.load_profile("dev")
+    config.pluginmanager.register(ConformancePlugin(session), "autograd-conformance-session")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "conform" in metafunc.fixturenames and SESSION not in metafunc.config.stash:
+        skip = pytest.mark.skip(reason="no target: run the specs with --target=NAME")
+        metafunc.parametrize("conform", [pytest.param(None, id="no-target", marks=skip)])
+
+
+@dataclass
+class ConformanceSession:
+    """Everything the plugin read from the options, once."""
+
+    target_spelling: str
+    target: Adapter
+    reference: Adapter
+    deviations: list[Deviation]
+    deviations_path: Path | None
+    strict_unsupported: bool
+    results: list[CheckResult] = field(default_factory=list)
+
+    @classmethod
+    def start(cls, config: pytest.Config, name: str) -> ConformanceSession:
+        try:
+            target = resolve_target(name)
+        except TargetError as error:
+            raise pytest.UsageError(str(error)) from None
+        from reference.pytorch import reference_adapter
+
+        option = config.getoption("deviations")
+        path = Path(option) if option else getattr(target, "deviations", None)
+        if option and not path.is_file():  # type: ignore[union-attr]
+            raise pytest.UsageError(
+                f"--deviations={option}: no such file; give the path of a deviations file"
+            )
+        try:
+            deviations = parse_deviations(path) if path is not None and path.is_file() else []
+        except DeviationsError as error:
+            raise pytest.UsageError(str(error)) from None
+        strict = bool(config.getoption("strict_unsupported") or config.getoption("strict", False))
+        return cls(name, target, reference_adapter(), deviations, path, strict)
+
+    def stale_deviations(self) -> list[Deviation]:
+        known = {spec.id for spec in all_specs()}
+        return [deviation for deviation in self.deviations if deviation.spec_id not in known]
+
+
+class ConformancePlugin:
+    def __init__(self, session: ConformanceSession) -> None:
+        self.session = session
+        self._pending: dict[str, CheckResult] = {}
+
+    def pytest_report_header(self, config: pytest.Config) -> list[str]:
+        target, reference = self.session.target, self.session.reference
+        devices = ", ".join(
+            device if reason is None else f"{device} (skipped: {reason})"
+            for device, reason in target.devices().items()
+        )
+        has = [c.value for c in Capability if c in target.capabilities]
+        lacks = [c.value for c in Capability if c not in target.capabilities]
+        lines = [
+            f"conformance target: {target.name} {target.version()} ({self.session.target_spelling})",
+            f"reference: torch {reference.version()}",
+            f"devices: {devices}; dtypes: {', '.join(target.dtypes)}",
+            f"capabilities: {', '.join(has) or 'none'}",
+            f"lacks: {', '.join(lacks) or 'nothing'}",
+        ]
+        if self.session.deviations_path is not None:
+            lines.append(
+                f"known deviations: {self.session.deviations_path} ({len(self.session.deviations)} entries)"
+            )
+        return lines
+
+    def pytest_collect_file(self, file_path: Path, parent: pytest.Collector) -> pytest.Module | None:
+        if (
+            file_path.suffix == ".py"
+            and file_path.name != "__init__.py"
+            and file_path.parent == Path(specs_directory())
+        ):
+            if parent.session.isinitpath(file_path):
+                return None  # named on the command line: pytest's python plugin collects it already
+            return pytest.Module.from_parent(parent, path=file_path)  # type: ignore[no-any-return]
+        return None
+
+    def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
+        if "conform" not in metafunc.fixturenames:
+            return
+        from conformance.runner import Conformance
+        from reference.pytorch import reference_device
+
+        session, found = self.session, spec_of(metafunc.function)
+        params = []
+        for device, reason in session.target.devices().items():
+            conform = Conformance(
+                session.target,
+                session.reference,
+                device=device,
+                reference_device=reference_device(device),
+                spec=found,
+                target_spelling=session.target_spelling,
+            )
+            marks = [] if reason is None else [pytest.mark.skip(reason=f"{device}: {reason}")]
+            params.append(pytest.param(conform, id=device, marks=marks))
+        metafunc.parametrize("conform", params)
+
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        for item in items:
+            found = spec_of(getattr(item, "function", None))
+            if found is None:
+                continue
+            parameters = item.callspec.id if hasattr(item, "callspec") else ""
+            item.stash[RESULT] = CheckResult(item.nodeid, found, parameters, Outcome.PASSED)
+            item.user_properties.append(("spec_id", found.id))
+            for deviation in self.session.deviations:
+                if deviation.matches(found.id, parameters):
+                    item.add_marker(
+                        pytest.mark.xfail(
+                            reason=f"known deviation ({deviation.where}): {deviation.reason}", strict=True
+                        )
+                    )
+                    break
+
+    def _unsupported(self, item: pytest.Item) -> str | None:
+        target = self.session.target
+        needs = {c for mark in item.iter_markers("conformance_needs") for c in mark.args}
+        missing = sorted(c.value for c in needs if c not in target.capabilities)
+        if missing:
+            return f"target {target.name!r} has no {', '.join(missing)}"
+        dtype = getattr(item, "callspec", None) and item.callspec.params.get("dtype")  # type: ignore[attr-defined]
+        if dtype and dtype not in target.dtypes:
+            return f"target {target.name!r} does not compute in {dtype}"
+        return None
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        if RESULT not in item.stash:
+            return
+        reason = self._unsupported(item)
+        if reason is None:
+            return
+        if self.session.strict_unsupported:
+            pytest.fail(
+                f"{UNSUPPORTED_PREFIX}{reason} (strict: unsupported counts as failure)", pytrace=False
+            )
+        pytest.skip(f"{UNSUPPORTED_PREFIX}{reason}")
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+        from conformance.adapter import Unsupported
+
+        report = yield
+        if RESULT not in item.stash:
+            return report
+        result = item.stash[RESULT]
+        error = call.excinfo.value if call.excinfo is not None else None
+        if isinstance(error, Unsupported):
+            reason = f"{UNSUPPORTED_PREFIX}target {self.session.target.name!r} has no {error.feature}"
+            if self.session.strict_unsupported:
+                report.outcome = "failed"
+                report.longrepr = f"{reason} (strict: unsupported counts as failure)"
+            else:
+                report.outcome = "skipped"
+                report.longrepr = (str(item.path), 0, reason)
+        if isinstance(error, Disagreement):
+            result.message, result.details = error.headline, error.details
+            _, _, result.repro = error.details.partition("  reproduce:\n")
+        elif error is not None and not result.message and report.failed:
+            result.message = f"{type(error).__name__}: {error}".splitlines()[0]
+        if (
+            report.failed
+            and isinstance(report.longrepr, str)
+            and report.longrepr.startswith("[XPASS(strict)]")
+        ):
+            report.longrepr = (
+                f"{result.spec.id} now passes, but {self._deviation_where(item)} lists it as a known "
+                "deviation: remove that entry"
+            )
+            result.message = report.longrepr
+        return report
+
+    def _deviation_where(self, item: pytest.Item) -> str:
+        mark = item.get_closest_marker("xfail")
+        reason = str(mark.kwargs.get("reason", "")) if mark else ""
+        return reason.partition("(")[2].partition(")")[0] or "the deviations file"
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        result = self._result_for(report)
+        if result is None:
+            return
+        result.duration += report.duration
+        outcome = _outcome_of(report)
+        if outcome is not None and (report.when == "call" or report.outcome != "passed"):
+            result.outcome = outcome
+            if outcome in (Outcome.UNSUPPORTED, Outcome.SKIPPED) and isinstance(report.longrepr, tuple):
+                result.message = report.longrepr[2].removeprefix("Skipped: ")
+            elif outcome is Outcome.DEVIATION:
+                result.message = result.message or getattr(report, "wasxfail", "")
+        if report.when == "teardown":
+            self.session.results.append(result)
+
+    def _result_for(self, report: pytest.TestReport) -> CheckResult | None:
+        return self._pending.get(report.nodeid)
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        self._pending = {item.nodeid: item.stash[RESULT] for item in session.items if RESULT in item.stash}
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        from conformance.summary import write_summary
+
+        write_summary(terminalreporter, self.session)
+
+
+def _outcome_of(report: pytest.TestReport) -> Outcome | None:
+    if hasattr(report, "wasxfail"):
+        return Outcome.DEVIATION if report.skipped else Outcome.FAILED
+    if report.failed:
+        return Outcome.FAILED
+    if report.skipped:
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        return Outcome.UNSUPPORTED if UNSUPPORTED_PREFIX in reason else Outcome.SKIPPED
+    return Outcome.PASSED if report.when == "call" else None
+
+
+def _print_targets() -> None:
+    from targets import ENGINES
+
+    print(f"{'target':<14} {'engine installed':<17} {'from':<28} adapter")
+    for choice in target_choices():
+        engine = ENGINES.get(choice.name)
+        installed = "?" if engine is None else ("yes" if importlib.util.find_spec(engine) else "no")
+        print(f"{choice.name:<14} {installed:<17} {choice.origin:<28} {choice.source}")
+    print("\nAlso: --target=module:AdapterClass, or --target=MODULE for a module with a torch-like API.")
+
+
+def _print_specs() -> None:
+    specs = all_specs()
+    print(f"{'spec id':<48} {'origin':<24} needs")
+    for found in specs:
+        needs = ", ".join(sorted(c.value for c in found.needs)) or "-"
+        print(f"{found.id:<48} {found.origin:<24} {needs}")
+    covered = {cell for found in specs for cell in found.cells}
+    missing = [f"In [{cell}]" for cell in TUTORIAL_CELLS if cell not in covered]
+    families = len({found.family for found in specs})
+    print(
+        f"\n{len(specs)} specs in {families} families; tutorial cells covered: "
+        f"{len(covered & set(TUTORIAL_CELLS))} of {len(TUTORIAL_CELLS)}"
+        + (f" (missing: {', '.join(missing)})" if missing else " (In [1] .. In [19], all)")
+    )

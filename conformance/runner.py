@@ -1,0 +1,326 @@
+"""Runs a spec's program on the reference and on the target, and compares what each observed.
+
+A spec receives a :class:`Conformance` as its ``conform`` argument, one per device the target offers.
+A program is written once, against :class:`Engine` (spelled ``ag``), and runs on both engines::
+
+    conform.gradients(lambda ag, x: ag.mean(2 * (2 * x + 2) ** 2), x=x, via=via,
+                      expect=lambda x: [tutorial_mean_gradient(x)])
+
+    def program(ag):
+        x = ag.tensor(np.ones(3), requires_grad=True)
+        return {"x.requires_grad": ag.requires_grad(x)}
+    conform.observe(program, expect={"x.requires_grad": True})
+
+Programs return observations: arrays, flags, names, ``ag.raises(...)`` results, and the engine's own
+tensors, which are read back through the adapter. Read a tensor with ``ag.numpy`` when the program
+changes it later (``.grad`` is zeroed in place): the observation must be a snapshot.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from conformance.adapter import Adapter, Capability, Tensor, Unsupported
+from conformance.compare import ORACLE_RTOL, Disagreement, Raised, assert_close, assert_same
+from conformance.repro import snippet_for_gradients, snippet_for_program
+from conformance.spec import Spec
+from reference.oracles import directional_derivative, inner_product
+
+VIA_BACKWARD = "backward"
+VIA_VJP = "vjp"
+_VIA_NEEDS = {VIA_BACKWARD: Capability.BACKWARD, VIA_VJP: Capability.VJP}
+_PLAIN = (np.ndarray, np.generic, bool, int, float, str, type(None), Raised)
+
+
+class Engine:
+    """An adapter bound to one device, as a spec program sees it.
+
+    ``ag.tensor(data, requires_grad=True)`` makes a tensor on that device; every other adapter
+    method is reachable as ``ag.<method>``; ``ag.raises`` and ``ag.refuses`` observe refusals.
+    """
+
+    def __init__(self, adapter: Adapter, device: str) -> None:
+        self.adapter = adapter
+        self.device = device
+
+    def tensor(self, data: Any, *, requires_grad: bool = False) -> Tensor:
+        return self.adapter.tensor(np.asarray(data), device=self.device, requires_grad=requires_grad)
+
+    def raises(self, action: Callable[[], Any]) -> Raised | None:
+        """The exception ``action()`` raises, or None when the engine lets it through."""
+        try:
+            action()
+        except Exception as error:
+            return Raised(error)
+        return None
+
+    def refuses(self, action: Callable[[], Any]) -> bool:
+        return self.raises(action) is not None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.adapter, name)
+
+
+class Conformance:
+    """One spec on one device: the target, the reference, and how to compare them."""
+
+    def __init__(
+        self,
+        target: Adapter,
+        reference: Adapter,
+        *,
+        device: str,
+        reference_device: str,
+        spec: Spec | None = None,
+        target_spelling: str | None = None,
+    ) -> None:
+        self.target = target
+        self.reference = reference
+        self.device = device
+        self.reference_device = reference_device
+        self.spec = spec
+        self.target_spelling = target_spelling or target.name
+
+    def __repr__(self) -> str:
+        return f"{self.target.name}-{self.device}"
+
+    # -- behaviour programs --------------------------------------------------------------------
+
+    def observe(
+        self,
+        program: Callable[..., Mapping[str, Any]],
+        *args: Any,
+        expect: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Run ``program(ag, *args)`` on both engines; every observation must agree.
+
+        ``expect`` holds facts the tutorial states (closed forms, flags): they are checked on the
+        reference first, so a broken reference is caught rather than copied.
+        """
+        __tracebackhide__ = True
+        inputs = {f"arg{number}": value for number, value in enumerate(args)}
+        repro = snippet_for_program(self.target_spelling, program, args, device=self.device)
+        reference = self._run(
+            self.reference, self.reference_device, lambda ag: program(ag, *args), repro, inputs
+        )
+        if expect is not None:
+            self._check_reference(
+                lambda: assert_same(
+                    reference,
+                    dict(expect),
+                    what="",
+                    target="torch",
+                    against="the tutorial",
+                    check_dtype=False,
+                ),
+                repro,
+                inputs,
+            )
+        target = self._run(
+            self.target, self.device, lambda ag: program(ag, *args), repro, inputs, on_target=True
+        )
+        self._explain(lambda: assert_same(target, reference, what="", target=self.target.name), repro, inputs)
+        return target
+
+    def refusal(self, program: Callable[..., Mapping[str, Any]], *args: Any) -> None:
+        """Run an error program, ``program(ag, ...) -> {"error": ag.raises(...)}``, and require only
+        that both engines refuse.
+
+        The behaviour layer of an error spec: an engine that refuses with another exception class
+        conforms here and differs only in the stricter ``_error_class`` spec, which calls
+        :meth:`observe` on the same program and compares the classes.
+        """
+        __tracebackhide__ = True
+
+        def refused(ag: Engine, *inner: Any) -> dict[str, Any]:
+            return {"refused": program(ag, *inner)["error"] is not None}
+
+        refused.__wrapped__ = program  # type: ignore[attr-defined]  # the snippet shows the program
+        self.observe(refused, *args, expect={"refused": True})
+
+    # -- gradient programs ---------------------------------------------------------------------
+
+    def gradients(
+        self,
+        function: Callable[..., Tensor],
+        *,
+        via: str = VIA_BACKWARD,
+        cotangent: np.ndarray | None = None,
+        expect: Callable[..., Sequence[np.ndarray]] | None = None,
+        **inputs: np.ndarray,
+    ) -> None:
+        """Differentiate ``function(ag, **inputs)`` on both engines and compare value and gradients.
+
+        ``via="backward"`` uses tensors that require grad, ``backward(cotangent)`` and ``.grad``;
+        ``via="vjp"`` uses the adapter's vector-Jacobian product. ``expect(**inputs)`` gives the
+        closed-form gradients, checked on the reference. The target's gradients are also checked
+        against a float64 central-difference inner product, which needs no engine at all.
+        """
+        __tracebackhide__ = True
+        needed = _VIA_NEEDS[via]
+        if cotangent is not None and via == VIA_BACKWARD:
+            needed = Capability.BACKWARD_GRADIENT
+        if needed not in self.target.capabilities:
+            raise Unsupported(needed.value)
+        described = dict(inputs, **({} if cotangent is None else {"v": cotangent}))
+        repro = snippet_for_gradients(
+            self.target_spelling, function, inputs, cotangent=cotangent, via=via, device=self.device
+        )
+        names = list(inputs)
+
+        def differentiate(ag: Engine) -> dict[str, Any]:
+            out, grads = _differentiate(ag, function, inputs, cotangent, via)
+            return {"value": out, **{f"grad of {name}": g for name, g in zip(names, grads, strict=True)}}
+
+        reference = self._run(self.reference, self.reference_device, differentiate, repro, described)
+        if expect is not None:
+            wanted = [np.asarray(g, dtype=np.float64) for g in expect(**inputs)]
+
+            def closed_form() -> None:
+                __tracebackhide__ = True
+                for name, want in zip(names, wanted, strict=True):
+                    assert_close(
+                        reference[f"grad of {name}"],
+                        want,
+                        what=f"grad of {name}",
+                        target="torch",
+                        against="the closed form",
+                        gradient=True,
+                        check_dtype=False,
+                    )
+
+            self._check_reference(closed_form, repro, described)
+        target = self._run(self.target, self.device, differentiate, repro, described, on_target=True)
+
+        def agree() -> None:
+            __tracebackhide__ = True
+            assert_close(target["value"], reference["value"], what="forward value", target=self.target.name)
+            for name in names:
+                key = f"grad of {name}"
+                if target[key] is None or reference[key] is None:
+                    assert_same(target[key], reference[key], what=key, target=self.target.name)
+                else:
+                    assert_close(
+                        target[key], reference[key], what=key, target=self.target.name, gradient=True
+                    )
+            self._check_oracle(function, inputs, cotangent, [target[f"grad of {n}"] for n in names])
+
+        self._explain(agree, repro, described)
+
+    # -- the parts ------------------------------------------------------------------------------
+
+    def _check_oracle(
+        self,
+        function: Callable[..., Tensor],
+        inputs: Mapping[str, np.ndarray],
+        cotangent: np.ndarray | None,
+        grads: Sequence[np.ndarray | None],
+    ) -> None:
+        __tracebackhide__ = True
+        rng = np.random.default_rng(0)
+        arrays = list(inputs.values())
+        directions = [rng.standard_normal(np.shape(a)) for a in arrays]
+        numeric = directional_derivative(
+            lambda ag, *xs: function(ag, **dict(zip(inputs, xs, strict=True))), arrays, cotangent, directions
+        )
+        analytic = inner_product(grads, directions)
+        scale = sum(
+            0.0 if g is None else float(np.sum(np.abs(np.asarray(g, np.float64) * d)))
+            for g, d in zip(grads, directions, strict=True)
+        )
+        dtype = np.asarray(arrays[0]).dtype.name
+        rtol = ORACLE_RTOL.get(dtype, ORACLE_RTOL["float64"])
+        if abs(numeric - analytic) > rtol * max(scale, abs(numeric)) + 1e-7:
+            raise Disagreement(
+                f"gradients on target {self.target.name!r} fail the float64 finite-difference check: "
+                f"<grad, d> = {analytic:.6g}, but <v, J d> = {numeric:.6g} numerically "
+                f"(|diff| {abs(numeric - analytic):.3g} > rtol {rtol:g} * {max(scale, abs(numeric)):.3g})"
+            )
+
+    def _run(
+        self,
+        adapter: Adapter,
+        device: str,
+        program: Callable[[Engine], Mapping[str, Any]],
+        repro: str,
+        inputs: Mapping[str, Any],
+        *,
+        on_target: bool = False,
+    ) -> dict[str, Any]:
+        __tracebackhide__ = True
+        engine = Engine(adapter, device)
+        try:
+            observed = program(engine)
+            return {key: _plain(adapter, value) for key, value in observed.items()}
+        except Unsupported:
+            raise
+        except Exception as error:
+            where = f"target {adapter.name!r}" if on_target else "torch (the reference)"
+            raise Disagreement(
+                f"the program raised {Raised(error)} on {where}",
+                self._context(repro, inputs),
+            ) from error
+
+    def _check_reference(self, check: Callable[[], None], repro: str, inputs: Mapping[str, Any]) -> None:
+        __tracebackhide__ = True
+        try:
+            check()
+        except Disagreement as error:
+            raise Disagreement(
+                f"the reference is broken, not the target: {error.headline}",
+                self._context(repro, inputs),
+            ) from None
+
+    def _explain(self, check: Callable[[], None], repro: str, inputs: Mapping[str, Any]) -> None:
+        __tracebackhide__ = True
+        try:
+            check()
+        except Disagreement as error:
+            details = "\n".join(part for part in (error.details, self._context(repro, inputs)) if part)
+            raise Disagreement(error.headline, details) from None
+
+    def _context(self, repro: str, inputs: Mapping[str, Any]) -> str:
+        origin = f"{self.spec.id} ({self.spec.origin})" if self.spec else "(no spec)"
+        described = ", ".join(
+            f"{name}: {value.dtype} {value.shape}" if isinstance(value, np.ndarray) else f"{name}: {value!r}"
+            for name, value in inputs.items()
+        )
+        lines = [f"  spec: {origin}, device {self.device}" + (f", {described}" if described else "")]
+        lines.append("  reproduce:")
+        lines.extend(f"    {line}" for line in repro.splitlines())
+        return "\n".join(lines)
+
+
+def _differentiate(
+    ag: Engine,
+    function: Callable[..., Tensor],
+    inputs: Mapping[str, np.ndarray],
+    cotangent: np.ndarray | None,
+    via: str,
+) -> tuple[Tensor, list[Tensor | None]]:
+    if via == VIA_VJP:
+        names = list(inputs)
+        return ag.adapter.vjp(
+            lambda *xs: function(ag, **dict(zip(names, xs, strict=True))),
+            list(inputs.values()),
+            cotangent,
+            device=ag.device,
+        )
+    leaves = {name: ag.tensor(value, requires_grad=True) for name, value in inputs.items()}
+    out = function(ag, **leaves)
+    ag.backward(out, None if cotangent is None else ag.tensor(cotangent))
+    return out, [ag.grad(leaf) for leaf in leaves.values()]
+
+
+def _plain(adapter: Adapter, value: Any) -> Any:
+    """An observation with the engine's tensors read back as NumPy arrays."""
+    if isinstance(value, _PLAIN):
+        return value
+    if isinstance(value, list | tuple):
+        return [_plain(adapter, item) for item in value]
+    if isinstance(value, dict):
+        return {key: _plain(adapter, item) for key, item in value.items()}
+    return adapter.numpy(value)

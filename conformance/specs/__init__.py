@@ -1,0 +1,1 @@
+"""The specs, one module per behaviour family. Each module's docstring says what it covers."""

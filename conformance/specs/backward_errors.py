@@ -1,0 +1,49 @@
+"""Backward that must be refused, scored in two layers.
+
+The behaviour spec asks only whether the engine refuses; the ``_error_class`` spec asks, more
+strictly, whether it raises torch's exception class (RuntimeError; a subclass counts). Covers the text
+around tutorial In [6]: backward needs a single value or an explicit gradient, and needs something
+that requires grad. Second backward through a freed graph is in ``retain_graph``.
+"""
+
+import numpy as np
+
+from conformance.adapter import Capability
+from conformance.spec import spec
+
+BACKWARD = [Capability.BACKWARD]
+X = np.array([0.2254, 0.4946, 0.0936], dtype=np.float32)
+
+
+def non_scalar(ag, x):
+    z = 2 * (2 * ag.tensor(x, requires_grad=True) + 2) ** 2
+    return {"error": ag.raises(lambda: ag.backward(z))}
+
+
+def untracked(ag, x):
+    z1 = ag.mean(2 * (2 * ag.tensor(x) + 2) ** 2)
+    return {"error": ag.raises(lambda: ag.backward(z1))}
+
+
+@spec("In [6]", needs=BACKWARD)
+def test_non_scalar_refused(conform):
+    """backward() on a 3-element result with no gradient argument is refused, not silently summed."""
+    conform.refusal(non_scalar, X)
+
+
+@spec("In [6]", needs=BACKWARD)
+def test_non_scalar_error_class(conform):
+    """The refusal of backward() on a non-scalar result raises RuntimeError, as torch does."""
+    conform.observe(non_scalar, X)
+
+
+@spec("In [6]", needs=BACKWARD)
+def test_untracked_refused(conform):
+    """backward() on a result that depends on nothing requiring grad is refused."""
+    conform.refusal(untracked, X)
+
+
+@spec("In [6]", needs=BACKWARD)
+def test_untracked_error_class(conform):
+    """The refusal of backward() on an untracked result raises RuntimeError, as torch does."""
+    conform.observe(untracked, X)

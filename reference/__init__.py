@@ -1,0 +1,1 @@
+"""The reference: PyTorch itself, and oracles that do not depend on it."""

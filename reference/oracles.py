@@ -1,0 +1,98 @@
+"""Oracles that need no autograd engine: the tutorial's closed forms and a float64 numerical check.
+
+They guard the reference itself: a spec checks torch against a closed form before it trusts torch,
+and checks the target against :func:`directional_derivative`, so a target that agrees with a broken
+set-up is still caught.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from contextlib import nullcontext
+from typing import Any
+
+import numpy as np
+
+
+class NumpyForward:
+    """Runs a spec's function forward in float64 NumPy: no graph, no gradients, no engine."""
+
+    name = "numpy-float64"
+
+    def tensor(self, data: Any, *, requires_grad: bool = False) -> np.ndarray:
+        return np.asarray(data, dtype=np.float64)
+
+    def numpy(self, tensor: np.ndarray) -> np.ndarray:
+        return np.array(tensor, dtype=np.float64)
+
+    def sum(self, tensor: np.ndarray) -> np.ndarray:
+        return np.sum(tensor)
+
+    def mean(self, tensor: np.ndarray) -> np.ndarray:
+        return np.mean(tensor)
+
+    def no_grad(self) -> nullcontext[None]:
+        return nullcontext()
+
+
+def directional_derivative(
+    function: Callable[..., Any],
+    primals: Sequence[np.ndarray],
+    cotangent: np.ndarray | None,
+    directions: Sequence[np.ndarray],
+    *,
+    step: float = 1e-4,
+) -> float:
+    """<cotangent, J(primals) . directions> by central differences in float64.
+
+    The exact vector-Jacobian product g satisfies sum_i <g_i, d_i> = <v, J d>; comparing the two is
+    an inner-product check that costs two forward passes at any size. ``function(ag, *xs)`` is the
+    spec's own function, run on :class:`NumpyForward`.
+    """
+    engine = NumpyForward()
+    x = [np.asarray(p, dtype=np.float64) for p in primals]
+    plus = function(engine, *[xi + step * d for xi, d in zip(x, directions, strict=True)])
+    minus = function(engine, *[xi - step * d for xi, d in zip(x, directions, strict=True)])
+    slope = (np.asarray(plus) - np.asarray(minus)) / (2 * step)
+    v = np.ones_like(slope) if cotangent is None else np.asarray(cotangent, dtype=np.float64)
+    return float(np.sum(v * slope))
+
+
+def inner_product(gradients: Sequence[np.ndarray | None], directions: Sequence[np.ndarray]) -> float:
+    """sum_i <g_i, d_i>, with a missing gradient counting as zeros."""
+    return float(
+        sum(
+            0.0 if g is None else np.sum(np.asarray(g, dtype=np.float64) * d)
+            for g, d in zip(gradients, directions, strict=True)
+        )
+    )
+
+
+# The tutorial's closed forms, for y = 2x + 2, z = 2 y**2 (In [3] .. In [11]).
+
+
+def tutorial_mean_gradient(x: np.ndarray) -> np.ndarray:
+    """d mean(z) / dx = 16 (x + 1) / n, which is 16 (x + 1) / 3 for the tutorial's 3-vector (In [7])."""
+    x = np.asarray(x, dtype=np.float64)
+    return 16 * (x + 1) / max(x.size, 1)
+
+
+def tutorial_sum_gradient(x: np.ndarray) -> np.ndarray:
+    """d sum(z) / dx = 16 (x + 1) (In [9])."""
+    return 16 * (np.asarray(x, dtype=np.float64) + 1)
+
+
+def tutorial_vector_gradient(x: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """The vector-Jacobian product of z with v: 16 (x + 1) * v (In [11])."""
+    return tutorial_sum_gradient(x) * np.asarray(v, dtype=np.float64)
+
+
+def reduce_to_shape(gradient: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Sum a broadcast gradient back to an input's shape: what autograd must do for broadcasting."""
+    gradient = np.asarray(gradient, dtype=np.float64)
+    while gradient.ndim > len(shape):
+        gradient = gradient.sum(axis=0)
+    for axis, side in enumerate(shape):
+        if side == 1 and gradient.shape[axis] != 1:
+            gradient = gradient.sum(axis=axis, keepdims=True)
+    return gradient

@@ -1,0 +1,31 @@
+"""PyTorch as a target: the reference engine run through the same adapter as any other."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar
+
+import torch
+
+from targets.torchlike import TorchLikeAdapter
+
+
+class TorchAdapter(TorchLikeAdapter):
+    name: ClassVar[str] = "torch"
+    dtypes: ClassVar[tuple[str, ...]] = ("float32", "float64")
+    deviations: ClassVar[Path | None] = Path(__file__).with_name("torch.deviations")
+
+    def __init__(self) -> None:
+        super().__init__(torch)
+
+    def devices(self) -> dict[str, str | None]:
+        cuda = (
+            None
+            if torch.cuda.is_available()
+            else "CUDA is not available (torch.cuda.is_available() is False)"
+        )
+        return {"cpu": None, "cuda": cuda}
+
+    def synchronize(self, device: str) -> None:
+        if device.startswith("cuda"):
+            torch.cuda.synchronize(device)

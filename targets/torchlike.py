@@ -1,0 +1,115 @@
+"""An adapter for any engine that mirrors PyTorch's API, given only its module.
+
+``pytest --target=mymodule`` uses it when ``mymodule`` is no registered target but offers
+``tensor()``, ``no_grad()``, ``optim.SGD`` and ``Tensor.backward``. An engine with a few different
+spellings subclasses it and overrides only those.
+"""
+
+from __future__ import annotations
+
+import importlib
+import warnings
+from contextlib import AbstractContextManager
+from types import ModuleType
+from typing import Any, ClassVar
+
+import numpy as np
+
+from conformance.adapter import STATEFUL, BaseAdapter, Capability, Tensor
+
+TORCH_LIKE_API = ("tensor", "no_grad")
+"""What a module must offer to be tested with no adapter code."""
+
+
+class TorchLikeAdapter(BaseAdapter):
+    name: ClassVar[str] = "torch-like"
+    module_name: ClassVar[str] = ""  # the engine's module, when the subclass names one
+    capabilities: ClassVar[frozenset[Capability]] = STATEFUL | {
+        Capability.VJP,
+        Capability.INTEGER_TENSORS,
+    }
+
+    def __init__(self, module: ModuleType | None = None) -> None:
+        self.module = module if module is not None else importlib.import_module(self.module_name)
+
+    def version(self) -> str:
+        return str(getattr(self.module, "__version__", "unknown"))
+
+    def tensor(self, data: np.ndarray, *, device: str, requires_grad: bool = False) -> Tensor:
+        return self.module.tensor(data, requires_grad=requires_grad, device=device)
+
+    def numpy(self, tensor: Tensor) -> np.ndarray:
+        tensor = tensor.detach()
+        if hasattr(tensor, "cpu"):
+            tensor = tensor.cpu()
+        return np.array(tensor.numpy(), copy=True)
+
+    def sum(self, tensor: Tensor) -> Tensor:
+        return tensor.sum()
+
+    def mean(self, tensor: Tensor) -> Tensor:
+        return tensor.mean()
+
+    def requires_grad(self, tensor: Tensor) -> bool:
+        return bool(tensor.requires_grad)
+
+    def requires_grad_(self, tensor: Tensor, flag: bool) -> Tensor:
+        return tensor.requires_grad_(flag)
+
+    def is_leaf(self, tensor: Tensor) -> bool:
+        return bool(tensor.is_leaf)
+
+    def has_node(self, tensor: Tensor) -> bool:
+        return tensor.grad_fn is not None
+
+    def node_name(self, tensor: Tensor) -> str | None:
+        return None if tensor.grad_fn is None else type(tensor.grad_fn).__name__
+
+    def backward(self, tensor: Tensor, gradient: Tensor | None = None, retain_graph: bool = False) -> None:
+        tensor.backward(gradient, retain_graph=retain_graph)
+
+    def grad(self, tensor: Tensor) -> Tensor | None:
+        with warnings.catch_warnings():  # torch warns on a non-leaf's .grad; the spec reads it on purpose
+            warnings.simplefilter("ignore", UserWarning)
+            return tensor.grad
+
+    def retain_grad(self, tensor: Tensor) -> None:
+        tensor.retain_grad()
+
+    def zero_(self, grad: Tensor) -> None:
+        grad.zero_()
+
+    def detach(self, tensor: Tensor) -> Tensor:
+        return tensor.detach()
+
+    def detach_(self, tensor: Tensor) -> Tensor:
+        return tensor.detach_()
+
+    def shares_storage(self, a: Tensor, b: Tensor) -> bool:
+        return bool(a.untyped_storage().data_ptr() == b.untyped_storage().data_ptr())
+
+    def add_(self, tensor: Tensor, number: float) -> None:
+        tensor.add_(number)
+
+    def no_grad(self) -> AbstractContextManager[Any]:
+        return self.module.no_grad()
+
+    def sgd(self, params: Any, lr: float) -> Any:
+        return self.module.optim.SGD(params, lr=lr)
+
+    def step(self, optimizer: Any) -> None:
+        optimizer.step()
+
+    def zero_grad(self, optimizer: Any) -> None:
+        optimizer.zero_grad()
+
+
+def is_torch_like(module: ModuleType) -> bool:
+    return all(callable(getattr(module, attribute, None)) for attribute in TORCH_LIKE_API)
+
+
+def adapter_for_module(module: ModuleType) -> TorchLikeAdapter:
+    """Wrap a torch-like module: ``adapter_for_module(importlib.import_module("mine"))``."""
+    adapter = TorchLikeAdapter(module)
+    adapter.name = module.__name__  # type: ignore[misc]  # the target is named by its module
+    return adapter
