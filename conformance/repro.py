@@ -23,7 +23,7 @@ import numpy as np
 def source_of(function: Callable[..., Any]) -> str:
     """The source of a function or lambda, dedented; a lambda is cut out of the line it sits in."""
     try:
-        lines, first = inspect.getsourcelines(function)
+        lines, _ = inspect.getsourcelines(function)
     except (OSError, TypeError):
         return f"{getattr(function, '__name__', 'program')} = ...  # source not available"
     text = textwrap.dedent("".join(lines))

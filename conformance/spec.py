@@ -119,4 +119,4 @@ def all_specs() -> list[Spec]:
 
 def specs_directory() -> str:
     package = importlib.import_module(SPECS_PACKAGE)
-    return str(list(package.__path__)[0])
+    return str(next(iter(package.__path__)))

@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conformance.adapter import Capability
+from conformance.programs import tutorial_mean, tutorial_sum
 from conformance.spec import BEYOND_TUTORIAL, over_dtypes, over_routes, spec
 from conformance.strategies import arrays
 from reference.oracles import tutorial_mean_gradient, tutorial_sum_gradient
@@ -25,7 +26,7 @@ def test_mean_gradient(conform, dtype, via, data):
     """For z1 = mean(2*(2x+2)**2), x.grad equals 16(x+1)/n: 16(x+1)/3 for the tutorial's 3-vector."""
     x = data.draw(arrays(dtype=dtype), label="x")
     conform.gradients(
-        lambda ag, x: ag.mean(2 * (2 * x + 2) ** 2),
+        tutorial_mean,
         x=x,
         via=via,
         expect=lambda x: [tutorial_mean_gradient(x)],
@@ -39,9 +40,7 @@ def test_mean_gradient(conform, dtype, via, data):
 def test_sum_gradient(conform, dtype, via, data):
     """For z2 = sum(2*(2x+2)**2), x.grad equals 16(x+1)."""
     x = data.draw(arrays(dtype=dtype), label="x")
-    conform.gradients(
-        lambda ag, x: ag.sum(2 * (2 * x + 2) ** 2), x=x, via=via, expect=lambda x: [tutorial_sum_gradient(x)]
-    )
+    conform.gradients(tutorial_sum, x=x, via=via, expect=lambda x: [tutorial_sum_gradient(x)])
 
 
 @spec("In [6], In [7]", needs=[Capability.BACKWARD])
