@@ -64,9 +64,10 @@ def _import(target: str, module_name: str) -> Any:
     try:
         return importlib.import_module(module_name)
     except ImportError as error:
+        missing = (getattr(error, "name", None) or module_name).split(".")[0]
         raise TargetError(
             f"target {target!r} could not be loaded: {type(error).__name__}: {error}. "
-            f"Install the engine (pip install {module_name.split('.')[0]}) or choose another target. "
+            f"Install the engine (pip install {missing}) or choose another target. "
             f"{_choices_sentence()}"
         ) from None
     except Exception as error:
