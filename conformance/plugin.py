@@ -328,10 +328,12 @@ def _print_targets() -> None:
 
 def _print_specs() -> None:
     specs = all_specs()
-    print(f"{'spec id':<48} {'origin':<24} needs")
+    id_width = max(len(found.id) for found in specs)
+    origin_width = max(len(found.origin) for found in specs)
+    print(f"{'spec id':<{id_width}}  {'origin':<{origin_width}}  needs")
     for found in specs:
         needs = ", ".join(sorted(c.value for c in found.needs)) or "-"
-        print(f"{found.id:<48} {found.origin:<24} {needs}")
+        print(f"{found.id:<{id_width}}  {found.origin:<{origin_width}}  {needs}")
     covered = {cell for found in specs for cell in found.cells}
     missing = [f"In [{cell}]" for cell in TUTORIAL_CELLS if cell not in covered]
     families = len({found.family for found in specs})
