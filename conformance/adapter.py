@@ -27,7 +27,7 @@ import enum
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any, ClassVar, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -113,6 +113,11 @@ class BaseAdapter:
     route (tensors that require grad, ``backward(cotangent)``, ``.grad``), which is the engine's own
     machinery, not an emulation.
     """
+
+    if TYPE_CHECKING:  # the functional core every subclass must define (see Adapter)
+
+        def tensor(self, data: np.ndarray, *, device: str, requires_grad: bool = False) -> Tensor: ...
+        def numpy(self, tensor: Tensor) -> np.ndarray: ...
 
     name: ClassVar[str] = "unnamed"
     capabilities: ClassVar[frozenset[Capability]] = frozenset()

@@ -61,7 +61,7 @@ def arrays(
         allow_nan=False,
         allow_infinity=False,
         allow_subnormal=False,
-        width=numpy_dtype.itemsize * 8,
+        width=32 if numpy_dtype == np.float32 else 64,
     )
     return hnp.arrays(numpy_dtype, shapes() if shape is None else shape, elements=elements)
 

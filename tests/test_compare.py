@@ -64,12 +64,12 @@ def test_float64_is_held_tighter_than_float32():
 
 def test_flags_and_names_compare_exactly():
     assert_same({"y": True, "name": "AddBackward0"}, {"y": True, "name": "AddBackward0"}, what="", target="t")
-    with pytest.raises(Disagreement, match="y.requires_grad is False on target 't', but torch gives True"):
+    with pytest.raises(Disagreement, match=r"y\.requires_grad is False on target 't', but torch gives True"):
         assert_same({"y.requires_grad": False}, {"y.requires_grad": True}, what="", target="t")
 
 
 def test_none_against_an_array_is_a_disagreement():
-    with pytest.raises(Disagreement, match="x.grad is None on target 't'"):
+    with pytest.raises(Disagreement, match=r"x\.grad is None on target 't'"):
         assert_same({"x.grad": None}, {"x.grad": np.zeros(3)}, what="", target="t")
 
 
