@@ -96,6 +96,7 @@ class Adapter(Protocol):
         *,
         device: str,
     ) -> tuple[Tensor, list[Tensor | None]]: ...
+    def synchronize(self, device: str) -> None: ...  # wait for queued work (benchmarks; CUDA)
 
 
 def _missing(capability: Capability) -> Callable[..., Any]:

@@ -19,6 +19,7 @@ changes it later (``.grad`` is zeroed in place): the observation must be a snaps
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -102,7 +103,7 @@ class Conformance:
         """
         __tracebackhide__ = True
         inputs = {f"arg{number}": value for number, value in enumerate(args)}
-        repro = snippet_for_program(self.target_spelling, program, args, device=self.device)
+        repro = partial(snippet_for_program, self.target_spelling, program, args, device=self.device)
         reference = self._run(
             self.reference, self.reference_device, lambda ag: program(ag, *args), repro, inputs
         )
@@ -166,8 +167,14 @@ class Conformance:
         if needed not in self.target.capabilities:
             raise Unsupported(needed.value)
         described = dict(inputs, **({} if cotangent is None else {"v": cotangent}))
-        repro = snippet_for_gradients(
-            self.target_spelling, function, inputs, cotangent=cotangent, via=via, device=self.device
+        repro = partial(
+            snippet_for_gradients,
+            self.target_spelling,
+            function,
+            inputs,
+            cotangent=cotangent,
+            via=via,
+            device=self.device,
         )
         names = list(inputs)
 
@@ -245,7 +252,7 @@ class Conformance:
         adapter: Adapter,
         device: str,
         program: Callable[[Engine], Mapping[str, Any]],
-        repro: str,
+        repro: Callable[[], str],
         inputs: Mapping[str, Any],
         *,
         on_target: bool = False,
@@ -264,7 +271,9 @@ class Conformance:
                 self._context(repro, inputs),
             ) from error
 
-    def _check_reference(self, check: Callable[[], None], repro: str, inputs: Mapping[str, Any]) -> None:
+    def _check_reference(
+        self, check: Callable[[], None], repro: Callable[[], str], inputs: Mapping[str, Any]
+    ) -> None:
         __tracebackhide__ = True
         try:
             check()
@@ -274,7 +283,9 @@ class Conformance:
                 self._context(repro, inputs),
             ) from None
 
-    def _explain(self, check: Callable[[], None], repro: str, inputs: Mapping[str, Any]) -> None:
+    def _explain(
+        self, check: Callable[[], None], repro: Callable[[], str], inputs: Mapping[str, Any]
+    ) -> None:
         __tracebackhide__ = True
         try:
             check()
@@ -282,7 +293,7 @@ class Conformance:
             details = "\n".join(part for part in (error.details, self._context(repro, inputs)) if part)
             raise Disagreement(error.headline, details) from None
 
-    def _context(self, repro: str, inputs: Mapping[str, Any]) -> str:
+    def _context(self, repro: Callable[[], str], inputs: Mapping[str, Any]) -> str:
         origin = f"{self.spec.id} ({self.spec.origin})" if self.spec else "(no spec)"
         described = ", ".join(
             f"{name}: {value.dtype} {value.shape}" if isinstance(value, np.ndarray) else f"{name}: {value!r}"
@@ -290,7 +301,7 @@ class Conformance:
         )
         lines = [f"  spec: {origin}, device {self.device}" + (f", {described}" if described else "")]
         lines.append("  reproduce:")
-        lines.extend(f"    {line}" for line in repro.splitlines())
+        lines.extend(f"    {line}" for line in repro().splitlines())
         return "\n".join(lines)
 
 
