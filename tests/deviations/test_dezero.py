@@ -1,0 +1,223 @@
+"""Each entry of targets/dezero.deviations, shown by a minimal snippet in dezero's own API.
+
+The snippets need dezero 0.0.13 on numpy<1.24 (tox env ``dezero``); elsewhere they skip. The last
+test checks, in any environment, that every entry has its snippet here and every snippet its entry.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import targets
+from conformance.deviations import parse_deviations
+
+DEVIATIONS = Path(targets.__file__).with_name("dezero.deviations")
+X = np.array([0.2254, 0.4946, 0.0936], dtype=np.float32)
+
+# dezero 0.0.13 uses np.int, deprecated in numpy 1.20 and gone in 1.24: it warns on import
+pytestmark = pytest.mark.filterwarnings("ignore:`np.int` is a deprecated alias:DeprecationWarning")
+
+
+@pytest.fixture
+def dezero():
+    return pytest.importorskip(
+        "dezero", reason="dezero is not installed here; it runs in its own env (numpy<1.24, tox -e dezero)"
+    )
+
+
+def mean(F, z):
+    """dezero has no mean; the adapter spells it sum / size."""
+    return F.sum(z) / np.array(z.size, dtype=z.dtype)
+
+
+def check_zero_d_float32_promoted(dezero, program):
+    """program(x) on a 0-d float32 x gives a float64 value and x.grad; on a 1-d x both stay float32."""
+    for data, dtype in [(np.array(0.5, np.float32), "float64"), (np.array([0.5], np.float32), "float32")]:
+        x = dezero.Variable(data)
+        out = program(x)
+        assert out.dtype == dtype
+        assert x.grad.dtype == dtype
+
+
+# -- a 0-d float32 x times a Python number is float64 ------------------------------------------------
+
+
+def test_accumulation_accumulates_over_generated_inputs(dezero):
+    F = dezero.functions
+
+    def program(x):
+        z = F.sum(2 * (2 * x + 2) ** 2)
+        z.backward()
+        return z
+
+    check_zero_d_float32_promoted(dezero, program)
+
+
+def test_accumulation_two_graphs_add(dezero):
+    F = dezero.functions
+
+    def program(x):
+        F.sum(2 * (2 * x + 2) ** 2).backward()
+        z = mean(F, 2 * (2 * x + 2) ** 2)
+        z.backward()
+        return z
+
+    check_zero_d_float32_promoted(dezero, program)
+
+
+def test_dtypes_gradient_dtype_matches_input(dezero):
+    def program(x):
+        z1 = mean(dezero.functions, 2 * (2 * x + 2) ** 2)
+        z1.backward()
+        return z1
+
+    check_zero_d_float32_promoted(dezero, program)
+
+
+def test_dtypes_vjp_dtype_matches_input(dezero):
+    def program(x):
+        z1 = mean(dezero.functions, 2 * (2 * x + 2) ** 2)
+        z1.grad = dezero.Variable(np.array(1.0, z1.dtype))  # backward(v) is spelled by seeding out.grad
+        z1.backward()
+        return z1
+
+    check_zero_d_float32_promoted(dezero, program)
+
+
+def test_graph_structure_shared_subexpression(dezero):
+    def program(x):
+        y = 2 * x
+        z = dezero.functions.sum(y * y + y)
+        z.backward()
+        return z
+
+    check_zero_d_float32_promoted(dezero, program)
+
+
+def test_graph_structure_tensor_used_several_times(dezero):
+    def program(x):
+        z = dezero.functions.sum(x * x + 3 * x)
+        z.backward()
+        return z
+
+    check_zero_d_float32_promoted(dezero, program)
+
+
+def test_retain_graph_retain_graph_allows_second_pass_that_adds(dezero):
+    def program(x):
+        z1 = mean(dezero.functions, 2 * (2 * x + 2) ** 2)
+        z1.backward()
+        z1.backward()
+        return z1
+
+    check_zero_d_float32_promoted(dezero, program)
+
+
+def test_scalar_backward_mean_gradient(dezero):
+    def program(x):
+        z1 = mean(dezero.functions, 2 * (2 * x + 2) ** 2)
+        z1.backward()
+        return z1
+
+    check_zero_d_float32_promoted(dezero, program)
+
+
+def test_scalar_backward_sum_gradient(dezero):
+    def program(x):
+        z2 = dezero.functions.sum(2 * (2 * x + 2) ** 2)
+        z2.backward()
+        return z2
+
+    check_zero_d_float32_promoted(dezero, program)
+
+
+def test_vector_backward_ones_equals_sum(dezero):
+    def program(x):
+        z = 2 * (2 * x + 2) ** 2
+        z.grad = dezero.Variable(np.ones_like(x.data))
+        z.backward()
+        return z
+
+    check_zero_d_float32_promoted(dezero, program)
+
+
+def test_vector_backward_random_v(dezero):
+    def program(x):
+        z = 2 * (2 * x + 2) ** 2
+        z.grad = dezero.Variable(np.full_like(x.data, -1.25))
+        z.backward()
+        return z
+
+    check_zero_d_float32_promoted(dezero, program)
+
+
+# -- every Variable is tracked, and backward() seeds ones ----------------------------------------------
+
+
+def non_scalar_backward(dezero):
+    x = dezero.Variable(X.copy())
+    (2 * (2 * x + 2) ** 2).backward()  # torch: RuntimeError, grad can be implicitly created only for scalars
+    return x
+
+
+def test_backward_errors_non_scalar_refused(dezero):
+    np.testing.assert_allclose(non_scalar_backward(dezero).grad.data, 16 * (X + 1), rtol=1e-6)
+
+
+def test_backward_errors_non_scalar_error_class(dezero):
+    assert non_scalar_backward(dezero).grad is not None  # reached: nothing was raised
+
+
+def untracked_backward(dezero):
+    x = dezero.Variable(X.copy())  # there is no requires_grad=False to ask for
+    mean(dezero.functions, 2 * (2 * x + 2) ** 2).backward()  # torch: RuntimeError, does not require grad
+    return x
+
+
+def test_backward_errors_untracked_refused(dezero):
+    np.testing.assert_allclose(untracked_backward(dezero).grad.data, 16 * (X + 1) / 3, rtol=1e-6)
+
+
+def test_backward_errors_untracked_error_class(dezero):
+    assert untracked_backward(dezero).grad is not None  # reached: nothing was raised
+
+
+def test_graph_nodes_untracked_results_carry_no_node(dezero):
+    y = 2 * dezero.Variable(X.copy()) + 2
+    assert y.creator is not None
+    assert type(y.creator).__name__ == "Add"
+
+
+# -- dezero never frees the graph ---------------------------------------------------------------------
+
+
+def second_backward(dezero):
+    x = dezero.Variable(X.copy())
+    z1 = mean(dezero.functions, 2 * (2 * x + 2) ** 2)
+    z1.backward()
+    z1.backward()  # torch: RuntimeError, trying to backward through the graph a second time
+    return x
+
+
+def test_retain_graph_second_backward_refused(dezero):
+    np.testing.assert_allclose(second_backward(dezero).grad.data, 2 * 16 * (X + 1) / 3, rtol=1e-6)
+
+
+def test_retain_graph_second_backward_error_class(dezero):
+    assert second_backward(dezero).grad is not None  # reached: nothing was raised
+
+
+# -- the file and this module agree ---------------------------------------------------------------------
+
+
+def test_every_deviation_has_its_snippet():
+    """Each entry of dezero.deviations has a test here named after its spec id, and vice versa."""
+    entries = {"test_" + deviation.spec_id.replace(".", "_") for deviation in parse_deviations(DEVIATIONS)}
+    snippets = {name for name in dir(sys.modules[__name__]) if name.startswith("test_")}
+    snippets.discard("test_every_deviation_has_its_snippet")
+    assert sorted(entries - snippets) == [], "deviations without a snippet test"
+    assert sorted(snippets - entries) == [], "snippet tests without a deviation"
