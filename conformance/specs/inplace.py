@@ -40,6 +40,18 @@ def test_leaf_inplace_error_class(conform):
 
 
 @spec(BEYOND_TUTORIAL, needs=INPLACE)
+def test_refused_leaf_change_leaves_values(conform):
+    """When x.add_(1) on a leaf that requires grad is refused, x keeps its values: nothing half-done."""
+
+    def program(ag, x):
+        t = ag.tensor(x, requires_grad=True)
+        ag.raises(lambda: ag.add_(t, 1.0))
+        return {"x after the refused add_": ag.numpy(t)}
+
+    conform.observe(program, X, expect={"x after the refused add_": X})
+
+
+@spec(BEYOND_TUTORIAL, needs=INPLACE)
 def test_saved_tensor_modified_refused(conform):
     """Changing y in place after z = y**2 saved it makes backward refuse, not return a wrong grad."""
     conform.refusal(saved_tensor_modified, X)

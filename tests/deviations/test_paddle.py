@@ -99,6 +99,13 @@ def test_inplace_leaf_inplace_error_class(paddle):
     assert not isinstance(refused.value, RuntimeError)
 
 
+def test_inplace_refused_leaf_change_leaves_values(paddle):
+    x = paddle.to_tensor(X, stop_gradient=False)
+    with pytest.raises(ValueError):
+        x.add_(paddle.to_tensor(1.0))
+    np.testing.assert_allclose(x.numpy(), X + 1)
+
+
 def test_retain_graph_second_backward_error_class(paddle):
     z1 = (2 * (2 * paddle.to_tensor(X, stop_gradient=False) + 2) ** 2).mean()
     z1.backward()
