@@ -34,6 +34,8 @@ settings.register_profile(
 )
 settings.register_profile("thorough", max_examples=500, deadline=None)
 
+pytest_plugins = ("conformance.bench_plugin",)  # the benchmarks' options, off unless asked for
+
 SESSION = pytest.StashKey["ConformanceSession"]()
 RESULT = pytest.StashKey[CheckResult]()
 
@@ -66,6 +68,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=False,
         help="list every spec (id, family, tutorial cell, needs) and exit.",
     )
+    group.addoption(
+        "--conformance-report",
+        metavar="PATH",
+        default=None,
+        help="write a JSON report of the run to PATH (schema: docs/report-schema.md); render it with "
+        "python -m conformance.render. Default: none.",
+    )
 
 
 def pytest_cmdline_main(config: pytest.Config) -> int | None:
@@ -88,10 +97,18 @@ def pytest_configure(config: pytest.Config) -> None:
     session = ConformanceSession.start(config, name)
     config.stash[SESSION] = session
     if config.args_source != pytest.Config.ArgsSource.ARGS:
-        config.args = [specs_directory()]
+        from conformance.bench_plugin import collection_args
+
+        config.args = collection_args(config, specs_directory())
     if not config.getoption("hypothesis_profile", None):
         settings.load_profile("dev")
     config.pluginmanager.register(ConformancePlugin(session), "autograd-conformance-session")
+    from conformance.report import JunitSpecNames, ReportPlugin
+
+    config.pluginmanager.register(JunitSpecNames(config), "autograd-conformance-junit")
+    report_path = config.getoption("conformance_report")
+    if report_path:
+        config.pluginmanager.register(ReportPlugin(session, report_path), "autograd-conformance-report")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
