@@ -21,7 +21,7 @@ from conformance.compare import Disagreement
 from conformance.deviations import Deviation, DeviationsError, parse_deviations
 from conformance.outcomes import UNSUPPORTED_PREFIX, CheckResult, Outcome
 from conformance.resolve import TargetError, resolve_target, target_choices
-from conformance.spec import TUTORIAL_CELLS, all_specs, spec_of, specs_directory
+from conformance.spec import TUTORIAL_CELLS, Spec, all_specs, spec_of, specs_directory
 
 settings.register_profile("dev", max_examples=10, deadline=None)
 settings.register_profile(
@@ -158,7 +158,8 @@ class ConformanceSession:
 class ConformancePlugin:
     def __init__(self, session: ConformanceSession) -> None:
         self.session = session
-        self._pending: dict[str, CheckResult] = {}
+        self._results: dict[str, CheckResult] = {}  # checks under way, by node id
+        self._spec_index: dict[str, Spec] = {}
 
     def pytest_report_header(self, config: pytest.Config) -> list[str]:
         target, reference = self.session.target, self.session.reference
@@ -286,6 +287,13 @@ class ConformancePlugin:
                 "deviation: remove that entry"
             )
             result.message = report.longrepr
+        report.conformance = {  # type: ignore[attr-defined]  # read back in pytest_runtest_logreport
+            "spec": result.spec.id,
+            "parameters": result.parameters,
+            "message": result.message,
+            "details": result.details,
+            "repro": result.repro,
+        }
         return report
 
     def _deviation_where(self, item: pytest.Item) -> str:
@@ -294,10 +302,20 @@ class ConformancePlugin:
         return reason.partition("(")[2].partition(")")[0] or "the deviations file"
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        result = self._result_for(report)
-        if result is None:
+        # Built from what the report carries, not from the item, so that it works where the items
+        # live in other processes (pytest-xdist sends reports, with their attributes, to this one).
+        data = getattr(report, "conformance", None)
+        if data is None:
             return
+        result = self._results.get(report.nodeid)
+        if result is None:
+            spec = self._specs()[data["spec"]]
+            result = self._results[report.nodeid] = CheckResult(
+                report.nodeid, spec, data["parameters"], Outcome.PASSED
+            )
         result.duration += report.duration
+        result.message = data["message"] or result.message
+        result.details, result.repro = data["details"] or result.details, data["repro"] or result.repro
         outcome = _outcome_of(report)
         if outcome is not None and (report.when == "call" or report.outcome != "passed"):
             result.outcome = outcome
@@ -306,14 +324,12 @@ class ConformancePlugin:
             elif outcome is Outcome.DEVIATION:
                 result.message = result.message or getattr(report, "wasxfail", "")
         if report.when == "teardown":
-            self.session.results.append(result)
+            self.session.results.append(self._results.pop(report.nodeid))
 
-    def _result_for(self, report: pytest.TestReport) -> CheckResult | None:
-        return self._pending.get(report.nodeid)
-
-    @pytest.hookimpl(trylast=True)
-    def pytest_collection_finish(self, session: pytest.Session) -> None:
-        self._pending = {item.nodeid: item.stash[RESULT] for item in session.items if RESULT in item.stash}
+    def _specs(self) -> dict[str, Spec]:
+        if not self._spec_index:
+            self._spec_index = {found.id: found for found in all_specs()}
+        return self._spec_index
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         from conformance.summary import write_summary

@@ -1,19 +1,23 @@
-"""Regenerate the README's spec table from the registry: ``python -m conformance.readme [--check]``.
+"""Regenerate the README's generated blocks: ``python -m conformance.readme [--check]``.
 
-The table between the ``specs:start`` and ``specs:end`` markers is never edited by hand; ``--check``
-exits 1 when it is stale, which the suite's own tests use.
+The spec table (between the ``specs:`` markers) comes from the spec registry; the per-engine summary
+(between the ``engines:`` markers) from the committed reports in ``reports/conformance/``, which
+``scripts/conformance-matrix.sh`` writes. Neither is edited by hand; ``--check`` exits 1 when either
+is stale, which the suite's own tests use.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
 from conformance.spec import TUTORIAL_CELLS, all_specs
 
-START, END = "<!-- specs:start -->", "<!-- specs:end -->"
-README = Path(__file__).resolve().parent.parent / "README.md"
+ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "README.md"
+REPORTS = ROOT / "reports" / "conformance"
 
 
 def spec_table() -> str:
@@ -31,12 +35,56 @@ def spec_table() -> str:
     return "\n".join(lines)
 
 
+def engine_summary(reports: Path = REPORTS) -> str:
+    """Per family and engine: specs passed of those run, known deviations, unsupported."""
+    runs = [json.loads(path.read_text(encoding="utf-8")) for path in sorted(reports.glob("*.json"))]
+    if not runs:
+        return "No committed reports yet: run scripts/conformance-matrix.sh."
+    runs.sort(key=lambda run: (run["target"]["name"] != "torch", run["target"]["name"]))
+    names = [f"{run['target']['name']} {run['target']['version']}" for run in runs]
+    families = sorted({row["family"] for run in runs for row in run["summary"]["families"]})
+    lines = ["| family | " + " | ".join(names) + " |", "|---|" + "---|" * len(runs)]
+    for family in families:
+        cells = []
+        for run in runs:
+            row = next((r for r in run["summary"]["families"] if r["family"] == family), None)
+            cells.append("–" if row is None else _cell(row))
+        lines.append(f"| {family} | " + " | ".join(cells) + " |")
+    scores = [run["summary"]["score"] for run in runs]
+    lines.append("| **score** | " + " | ".join("n/a" if s is None else f"**{s:.0%}**" for s in scores) + " |")
+    lines.append("")
+    lines.append(
+        "Each cell: specs passed / specs supported, then known deviations (dev) and unsupported (unsup). "
+        "Full matrix: [reports/conformance/matrix.md](reports/conformance/matrix.md) "
+        "([HTML](reports/conformance/matrix.html))."
+    )
+    return "\n".join(lines)
+
+
+def _cell(row: dict[str, int]) -> str:
+    supported = row["passed"] + row["failed"] + row["deviation"]
+    text = f"{row['passed']}/{supported}"
+    if row["failed"]:
+        text += f" **{row['failed']} failed**"
+    if row["deviation"]:
+        text += f" {row['deviation']} dev"
+    if row["unsupported"]:
+        text += f" {row['unsupported']} unsup"
+    return text
+
+
+BLOCKS = {"specs": spec_table, "engines": engine_summary}
+
+
 def updated(text: str) -> str:
-    head, start, rest = text.partition(START)
-    _, end, tail = rest.partition(END)
-    if not start or not end:
-        raise SystemExit(f"README.md has no {START} ... {END} block")
-    return f"{head}{START}\n{spec_table()}\n{END}{tail}"
+    for name, render in BLOCKS.items():
+        start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+        head, found_start, rest = text.partition(start)
+        _, found_end, tail = rest.partition(end)
+        if not found_start or not found_end:
+            raise SystemExit(f"README.md has no {start} ... {end} block")
+        text = f"{head}{start}\n{render()}\n{end}{tail}"
+    return text
 
 
 def main(argv: list[str] | None = None) -> int:

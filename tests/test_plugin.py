@@ -262,3 +262,22 @@ def test_without_target_no_spec_runs(pytester):
     result = pytester.runpytest("-p", "no:cacheprovider")
     result.assert_outcomes(passed=1)
     assert "autograd conformance" not in result.stdout.str()
+
+
+def test_summary_and_failures_survive_xdist(adapters):
+    result = adapters.runpytest_subprocess(
+        "-p",
+        "no:cacheprovider",
+        "-n",
+        "2",
+        "--target=myadapters:LowercaseNames",
+        "-k",
+        "node_names or repeated",
+    )
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(
+        [
+            "FAILED node_names.tutorial_node_names * is 'addbackward0' on target 'lowercase-names'*",
+            "*1 specs passed, 2 failed, 0 known deviations, 0 unsupported",
+        ]
+    )
