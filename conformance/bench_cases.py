@@ -1,0 +1,248 @@
+"""What the benchmarks time: each numeric spec program at a size, on one engine, by the specs' own path.
+
+A :class:`Workload` is a program from :mod:`conformance.programs` with the inputs it gets at ``n``
+elements; a :class:`Case` is a workload at a size on the target or on the reference. :func:`timed_call`
+returns the function pytest-benchmark times: the spec path (``Engine``, the adapter, the program,
+``backward`` or ``vjp``), then the value and gradients read back to NumPy as the specs read them, then
+``adapter.synchronize(device)``. Reading back is part of the round because lazy engines compute only
+when asked for a value; the synchronisation is because pytest-benchmark does not wait for a device::
+
+    run = timed_call(case)
+    run()  # forward, backward, read back, synchronise
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from conformance import programs
+from conformance.adapter import Adapter, Capability
+from conformance.runner import VIA_BACKWARD, VIA_VJP, Engine, _differentiate
+
+TARGET, REFERENCE = "target", "reference"
+SUITE, DIRECT = "suite", "direct"
+OVERHEAD_PROGRAM = "tutorial_mean"
+
+
+def _vector(size: int, dtype: str) -> dict[str, np.ndarray]:
+    return {"x": np.random.default_rng(0).standard_normal(size).astype(dtype)}
+
+
+def _broadcast(size: int, dtype: str) -> dict[str, np.ndarray]:
+    # big is rows x columns with rows the largest divisor of size up to its square root: 3 -> 1 x 3,
+    # 10_000 -> 100 x 100; small has big's columns and is broadcast down the rows
+    rows = max(d for d in range(1, int(size**0.5) + 1) if size % d == 0)
+    rng = np.random.default_rng(0)
+    return {
+        "small": rng.standard_normal(size // rows).astype(dtype),
+        "big": rng.standard_normal((rows, size // rows)).astype(dtype),
+    }
+
+
+def _weights(size: int, dtype: str) -> dict[str, np.ndarray]:
+    return {"weights": np.ones(size, dtype=dtype)}  # In [17]: weights = torch.ones(3, requires_grad=True)
+
+
+@dataclass(frozen=True)
+class Workload:
+    """A spec program and its inputs at ``n`` elements."""
+
+    name: str
+    family: str  # the behaviour it stands for, as the report groups it
+    function: Callable[..., Any]
+    inputs: Callable[[int, str], dict[str, np.ndarray]]
+    cotangent: bool = False  # a vector output, differentiated with backward(v) / vjp(v)
+    passes: int = 1  # backward passes through fresh graphs into the same leaves
+
+
+WORKLOADS = (
+    Workload("tutorial_mean", "scalar backward", programs.tutorial_mean, _vector),
+    Workload("tutorial_sum", "scalar backward", programs.tutorial_sum, _vector),
+    Workload("tutorial_z", "vector backward", programs.tutorial_z, _vector, cotangent=True),
+    Workload("weighted_sum", "accumulation", programs.weighted_sum, _weights, passes=3),
+    Workload("broadcast_product", "broadcasting", programs.broadcast_product, _broadcast),
+    Workload("shared_use", "shared subexpressions", programs.shared_use, _vector),
+    Workload("shared_subexpression", "shared subexpressions", programs.shared_subexpression, _vector),
+)
+
+
+def route_for(adapter: Adapter, workload: Workload) -> str | None:
+    """``backward`` when the engine has the stateful route for this workload, else ``vjp``, else None."""
+    if workload.passes > 1:
+        return VIA_BACKWARD if Capability.BACKWARD in adapter.capabilities else None
+    stateful = Capability.BACKWARD_GRADIENT if workload.cotangent else Capability.BACKWARD
+    if stateful in adapter.capabilities:
+        return VIA_BACKWARD
+    return VIA_VJP if Capability.VJP in adapter.capabilities else None
+
+
+@dataclass(frozen=True, repr=False)
+class Case:
+    """One workload at one size on one engine: a benchmark, one of a group's two entries."""
+
+    workload: Workload
+    size: int
+    role: str  # TARGET or REFERENCE
+    adapter: Adapter
+    device: str  # the device this engine runs on
+    target_device: str  # the target's device, which names the group
+    dtype: str
+    route: str | None  # None: the target cannot run this workload
+    target: str  # the target's name, on both entries of a group
+
+    @property
+    def id(self) -> str:
+        return f"{self.workload.name}-{self.size}-{self.target_device}-{self.role}"
+
+    def __repr__(self) -> str:  # what pytest-benchmark's JSON shows as the parameter
+        return self.id
+
+    @property
+    def group(self) -> str:
+        where = "" if self.target_device == "cpu" else f"-{self.target_device}"
+        return f"{self.workload.name}[{self.size}{where}]"
+
+    @property
+    def sweep(self) -> tuple[str, ...]:
+        """What a too-slow size ends: this engine's sweep of this workload on this device."""
+        return (self.role, self.workload.name, self.target_device)
+
+    @property
+    def extra_info(self) -> dict[str, Any]:
+        return {
+            "role": self.role,
+            "target": self.target,
+            "engine": self.adapter.name,
+            "engine_version": self.adapter.version(),
+            "program": self.workload.name,
+            "family": self.workload.family,
+            "size": self.size,
+            "dtype": self.dtype,
+            "device": self.device,
+            "route": self.route,
+        }
+
+
+def cases(
+    target: Adapter,
+    reference: Adapter,
+    sizes: tuple[int, ...],
+    devices: dict[str, str],
+    target_name: str,
+) -> list[Case]:
+    """Every benchmark of a session, in sweep order: workload, device, size ascending, target first.
+
+    ``devices`` maps each target device to the reference's device for it. Both entries of a group use
+    the target's route and dtype, so the reference runs the very same calls.
+    """
+    dtype = "float32" if "float32" in target.dtypes else target.dtypes[0]
+    found = []
+    for workload in WORKLOADS:
+        route = route_for(target, workload)
+        for device, reference_device in devices.items():
+            for size in sorted(sizes):
+                for role, adapter, where in (
+                    (TARGET, target, device),
+                    (REFERENCE, reference, reference_device),
+                ):
+                    found.append(
+                        Case(workload, size, role, adapter, where, device, dtype, route, target_name)
+                    )
+    return found
+
+
+def timed_call(case: Case) -> Callable[[], None]:
+    """One round of ``case``: the spec path, the read-back, the device synchronised."""
+    adapter, device, workload = case.adapter, case.device, case.workload
+    ag = Engine(adapter, device)
+    inputs = workload.inputs(case.size, case.dtype)
+    cotangent = None
+    if workload.cotangent:
+        cotangent = np.random.default_rng(1).standard_normal(case.size).astype(case.dtype)
+
+    if workload.passes > 1:  # In [17]: k passes through fresh graphs, .grad read after each
+
+        def accumulate() -> None:
+            leaves = [ag.tensor(value, requires_grad=True) for value in inputs.values()]
+            for _ in range(workload.passes):
+                ag.backward(workload.function(ag, *leaves))
+                for leaf in leaves:
+                    adapter.numpy(ag.grad(leaf))
+            adapter.synchronize(device)
+
+        return accumulate
+
+    def run() -> None:
+        out, grads = _differentiate(ag, workload.function, inputs, cotangent, case.route or VIA_VJP)
+        adapter.numpy(out)
+        for grad in grads:
+            if grad is not None:
+                adapter.numpy(grad)
+        adapter.synchronize(device)
+
+    return run
+
+
+@dataclass(frozen=True, repr=False)
+class OverheadCase:
+    """tutorial_mean at a size, by the suite's path or written directly in torch."""
+
+    way: str  # SUITE or DIRECT
+    size: int
+    device: str
+    reference: Adapter
+
+    @property
+    def id(self) -> str:
+        return f"{OVERHEAD_PROGRAM}-{self.size}-{self.device}-{self.way}"
+
+    def __repr__(self) -> str:
+        return self.id
+
+    @property
+    def group(self) -> str:
+        where = "" if self.device == "cpu" else f"-{self.device}"
+        return f"overhead[{OVERHEAD_PROGRAM}-{self.size}{where}]"
+
+    @property
+    def extra_info(self) -> dict[str, Any]:
+        return {
+            "overhead": self.way,
+            "engine": self.reference.name,
+            "engine_version": self.reference.version(),
+            "program": OVERHEAD_PROGRAM,
+            "size": self.size,
+            "dtype": "float32",
+            "device": self.device,
+            "route": VIA_BACKWARD,
+        }
+
+
+def overhead_call(case: OverheadCase) -> Callable[[], None]:
+    """The suite's round of tutorial_mean on torch, or the same program as a torch user writes it."""
+    workload = WORKLOADS[0]
+    if case.way == SUITE:
+        suite = Case(
+            workload, case.size, REFERENCE, case.reference, case.device, case.device, "float32", VIA_BACKWARD,
+            target="torch",
+        )  # fmt: skip
+        return timed_call(suite)
+    torch = case.reference.module  # type: ignore[attr-defined]  # the reference adapter wraps torch
+    x = workload.inputs(case.size, "float32")["x"]
+    placed = {} if case.device == "cpu" else {"device": case.device}
+    cuda = case.device.startswith("cuda")
+
+    def direct() -> None:
+        leaf = torch.tensor(x, requires_grad=True, **placed)
+        z = (2 * (2 * leaf + 2) ** 2).mean()
+        z.backward()
+        z.item()
+        leaf.grad.cpu().numpy()
+        if cuda:
+            torch.cuda.synchronize(case.device)
+
+    return direct

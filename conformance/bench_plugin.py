@@ -1,0 +1,154 @@
+"""Benchmarks as a view over the spec programs: their options, when they run, what the JSON keeps.
+
+``pytest --target=NAME --benchmark-only`` times forward plus backward of the numeric spec programs
+(:mod:`conformance.programs`) on the target and on torch, side by side in one pytest-benchmark group
+per program and size; ``--benchmark-enable`` runs them after the specs instead of in place of them.
+Without one of those two flags the benchmark module is not even collected, so a plain spec run costs
+nothing more. The benchmarks themselves are in :mod:`conformance.benchmarks`, the workloads in
+:mod:`conformance.bench_cases`; ``python -m conformance.bench_report BENCH.json --out DIR`` turns the
+``--benchmark-json`` files into tables and plots.
+
+A size whose first round takes longer than the budget ends the sweep for that engine and program:
+it and every larger size are skipped with a reason naming the size and the time, and the JSON lists
+them under ``autograd_conformance.not_measured`` so the report shows what was left out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NoReturn
+
+import pytest
+
+DEFAULT_SIZES = (3, 100, 1_000, 10_000, 100_000, 1_000_000)
+"""From the tutorial's three elements up in steps of ten, so a size over budget costs at most ~10x it."""
+DEFAULT_BUDGET = 2.0
+BENCHMARKS_MODULE = Path(__file__).with_name("benchmarks.py")
+STATE = pytest.StashKey["BenchmarkState"]()
+
+
+def parse_sizes(text: str) -> tuple[int, ...]:
+    """``"3,100,10_000"`` -> ``(3, 100, 10000)``: positive element counts, any order, no repeats."""
+    try:
+        sizes = tuple(sorted({int(part) for part in text.split(",") if part.strip()}))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a comma-separated list of element counts, such as 3,100,10000"
+        ) from None
+    if not sizes or sizes[0] < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must name at least one size, each 1 or more")
+    return sizes
+
+
+def parse_budget(text: str) -> float:
+    """``"2"`` -> ``2.0``: seconds one round may take before larger sizes are skipped."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds, such as 2 or 0.5") from None
+    if not seconds > 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be more than 0 seconds")
+    return seconds
+
+
+@pytest.hookimpl(trylast=True)  # after conformance.plugin has made the group, with its description
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("autograd-conformance")
+    group.addoption(
+        "--benchmark-sizes",
+        metavar="SIZES",
+        type=parse_sizes,
+        default=DEFAULT_SIZES,
+        help="element counts the benchmarks sweep, comma-separated (with --benchmark-only). "
+        f"Default: {','.join(map(str, DEFAULT_SIZES))}.",
+    )
+    group.addoption(
+        "--benchmark-budget",
+        metavar="SECONDS",
+        type=parse_budget,
+        default=DEFAULT_BUDGET,
+        help="a size whose first round takes longer ends that engine's sweep of that program; it and "
+        f"the larger sizes are skipped with the time. Default: {DEFAULT_BUDGET:g}.",
+    )
+
+
+def benchmarks_requested(config: pytest.Config) -> bool:
+    """True when pytest-benchmark's own flags ask for benchmarks: --benchmark-only or --benchmark-enable."""
+    return bool(config.getoption("benchmark_only", False) or config.getoption("benchmark_enable", False))
+
+
+def collection_args(config: pytest.Config, specs: str) -> list[str]:
+    """What a target run collects when no paths are named: the specs, the benchmarks, or both."""
+    if config.getoption("benchmark_only", False):
+        return [str(BENCHMARKS_MODULE)]
+    if benchmarks_requested(config):
+        return [specs, str(BENCHMARKS_MODULE)]
+    return [specs]
+
+
+@dataclass
+class BenchmarkState:
+    """The sweep's options and what it left out, shared by every benchmark of the session."""
+
+    sizes: tuple[int, ...]
+    budget: float
+    target: str
+    not_measured: list[dict[str, Any]] = field(default_factory=list)
+    _cutoffs: dict[tuple[str, ...], tuple[int, float]] = field(default_factory=dict)
+
+    def earlier_cutoff(self, sweep: tuple[str, ...], size: int) -> tuple[int, float] | None:
+        """The smaller size, and its seconds, that ended this sweep before ``size``, if one did."""
+        cutoff = self._cutoffs.get(sweep)
+        return cutoff if cutoff is not None and cutoff[0] < size else None
+
+    def cut(self, sweep: tuple[str, ...], size: int, seconds: float) -> None:
+        known = self._cutoffs.get(sweep)
+        if known is None or size < known[0]:
+            self._cutoffs[sweep] = (size, seconds)
+
+    def skip(self, record: dict[str, Any], reason: str) -> NoReturn:
+        """Skip the running benchmark with ``reason``, and keep both for the JSON and the report."""
+        __tracebackhide__ = True
+        self.not_measured.append({**record, "reason": reason})
+        pytest.skip(reason)
+
+
+@pytest.hookimpl(trylast=True)  # after conformance.plugin has read the target
+def pytest_configure(config: pytest.Config) -> None:
+    target = config.getoption("target", None)
+    if target is None or not benchmarks_requested(config):
+        return
+    state = BenchmarkState(config.getoption("benchmark_sizes"), config.getoption("benchmark_budget"), target)
+    config.stash[STATE] = state
+    config.pluginmanager.register(_JsonRecorder(state), "autograd-conformance-benchmarks")
+
+
+class _JsonRecorder:
+    def __init__(self, state: BenchmarkState) -> None:
+        self.state = state
+
+    def pytest_benchmark_update_json(
+        self, config: pytest.Config, benchmarks: Any, output_json: dict[str, Any]
+    ) -> None:
+        output_json["autograd_conformance"] = {
+            "target": self.state.target,
+            "sizes": list(self.state.sizes),
+            "budget_seconds": self.state.budget,
+            "not_measured": self.state.not_measured,
+            "omp_num_threads": os.environ.get("OMP_NUM_THREADS"),
+            # other work on the machine is the commonest source of noise; kept out of machine_info,
+            # which --benchmark-compare requires to be equal between runs
+            "load_average": [round(load, 2) for load in os.getloadavg()]
+            if hasattr(os, "getloadavg")
+            else None,
+        }
+
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        # --benchmark-json is an argparse.FileType: each of pytest's parses of the command line opens
+        # the file, pytest-benchmark writes and closes only the last one, and the first one leaks
+        early = getattr(config.known_args_namespace, "benchmark_json", None)
+        if early is not None and not early.closed:
+            early.close()

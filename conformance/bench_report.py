@@ -1,0 +1,346 @@
+"""Turn ``--benchmark-json`` files into a benchmark report: Markdown tables, plots, the runs themselves.
+
+::
+
+    python -m conformance.bench_report mine.json torch.json --out reports/benchmarks
+    autograd-conformance-bench-report mine.json --out reports/benchmarks
+
+``DIR/report.md`` holds, per target, the median time target / torch for each spec program and size,
+both medians, the sizes left out (too slow, unsupported) with their reasons, the harness overhead
+(the suite's path against the same program written directly in torch; above 1.05 at 1,000 elements or
+more is flagged, here and on stdout), and the machine each run came from. ``time_vs_size`` and
+``ratio_to_torch`` (PNG and SVG, made by :mod:`conformance.bench_plots`; needs the ``bench`` extra:
+``pip install autograd-conformance[bench]``) plot the same numbers; ``DIR/runs/`` keeps each run
+without its raw timings, so the report can be made again from them alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+OVERHEAD_LIMIT = 1.05
+OVERHEAD_FROM_SIZE = 1_000
+"""Below this many elements a round is mostly fixed cost, so the overhead limit is not held there."""
+
+
+@dataclass(frozen=True)
+class Timing:
+    """One benchmark's median, with what it measured."""
+
+    target: str  # the target the run was for
+    role: str  # "target" or "reference"
+    engine: str
+    program: str
+    family: str
+    size: int
+    device: str
+    route: str
+    median: float  # seconds
+
+
+@dataclass
+class Run:
+    """One ``--benchmark-json`` file."""
+
+    path: Path
+    target: str
+    timings: list[Timing]
+    overhead: dict[tuple[int, str], dict[str, float]]  # (size, device) -> {"suite": s, "direct": s}
+    not_measured: list[dict[str, Any]]
+    raw: dict[str, Any]
+
+    @property
+    def versions(self) -> dict[str, str]:
+        found = {}
+        for bench in self.raw["benchmarks"]:
+            info = bench.get("extra_info", {})
+            if "engine" in info:
+                found[info["engine"]] = str(info.get("engine_version", "?"))
+        return found
+
+
+class ReportError(Exception):
+    """A file that is not a benchmark JSON of this suite, said in one sentence."""
+
+
+def load_run(path: Path) -> Run:
+    """Read one ``--benchmark-json`` file written by ``pytest --target=NAME --benchmark-only``."""
+    try:
+        raw = json.loads(path.read_text())
+        benchmarks = raw["benchmarks"]
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise ReportError(
+            f"{path}: not a pytest-benchmark JSON file ({type(error).__name__}: {error})"
+        ) from None
+    extra = raw.get("autograd_conformance", {})
+    timings: list[Timing] = []
+    overhead: dict[tuple[int, str], dict[str, float]] = defaultdict(dict)
+    for bench in benchmarks:
+        info, median = bench.get("extra_info", {}), float(bench["stats"]["median"])
+        if "role" in info:
+            fields = ("target", "role", "engine", "program", "family", "size", "device", "route")
+            values = {name: info.get(name, "") for name in fields}
+            timings.append(
+                Timing(**{**values, "size": int(info["size"]), "route": str(values["route"])}, median=median)
+            )
+        elif "overhead" in info:
+            overhead[(int(info["size"]), info["device"])][info["overhead"]] = median
+    target = extra.get("target") or next((t.target for t in timings), None)
+    if target is None:
+        raise ReportError(f"{path}: holds no autograd-conformance benchmarks (run pytest --benchmark-only)")
+    return Run(path, target, timings, dict(overhead), list(extra.get("not_measured", [])), raw)
+
+
+def ratios(run: Run) -> dict[tuple[str, int, str], float]:
+    """(program, size, device) -> median target time / median torch time, measured side by side."""
+    medians = {(t.role, t.program, t.size, t.device): t.median for t in run.timings}
+    return {
+        (program, size, device): seconds / medians[("reference", program, size, device)]
+        for (role, program, size, device), seconds in medians.items()
+        if role == "target" and ("reference", program, size, device) in medians
+    }
+
+
+def overhead_rows(run: Run) -> list[tuple[int, str, float, float, float, str]]:
+    """(size, device, suite median, direct median, ratio, verdict) for each overhead group."""
+    rows = []
+    for (size, device), ways in sorted(run.overhead.items()):
+        if "suite" not in ways or "direct" not in ways:
+            continue
+        ratio = ways["suite"] / ways["direct"]
+        if size < OVERHEAD_FROM_SIZE:
+            verdict = f"not held to {OVERHEAD_LIMIT} below {OVERHEAD_FROM_SIZE:,} elements"
+        elif ratio <= OVERHEAD_LIMIT:
+            verdict = "ok"
+        else:
+            verdict = f"**over {OVERHEAD_LIMIT}**"
+        rows.append((size, device, ways["suite"], ways["direct"], ratio, verdict))
+    return rows
+
+
+def format_seconds(seconds: float) -> str:
+    """``0.000152`` -> ``"152 µs"``: three significant figures in the unit that suits."""
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
+        if seconds >= scale:
+            return f"{seconds / scale:.3g} {unit}"
+    return f"{seconds / 1e-9:.3g} ns"
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return [*lines, ""]
+
+
+def _target_section(run: Run) -> list[str]:
+    sizes = sorted({t.size for t in run.timings})
+    programs = list(dict.fromkeys((t.program, t.family) for t in run.timings))
+    found = ratios(run)
+    medians = {(t.role, t.program, t.size, t.device): t.median for t in run.timings}
+    devices = sorted({t.device for t in run.timings if t.role == "target"})
+    routes = sorted({t.route for t in run.timings if t.role == "target"})
+    lines = [f"## {run.target}", ""]
+    lines.append(
+        f"Route: {', '.join(routes)}; from `{run.path.name}`. Cells: median time of one round on "
+        f"{run.target} divided by torch's, measured side by side in one pytest-benchmark group; "
+        "below 1 the target is faster. `—`: not measured (see below)."
+    )
+    lines.append("")
+    for device in devices:
+        header = ["program", "behaviour", *(f"{size:,}" for size in sizes)]
+        rows = [
+            [f"`{program}`", family]
+            + [
+                f"{found[(program, size, device)]:.2f}×" if (program, size, device) in found else "—"
+                for size in sizes
+            ]
+            for program, family in programs
+        ]
+        lines += [f"### {run.target} / torch, {device}", "", *_table(header, rows)]
+        rows = [
+            [f"`{program}`"]
+            + [
+                " / ".join(
+                    format_seconds(medians[key]) if key in medians else "—"
+                    for key in (("target", program, size, device), ("reference", program, size, device))
+                )
+                for size in sizes
+            ]
+            for program, _ in programs
+        ]
+        lines += [
+            f"### Median time per round, {device}: {run.target} / torch",
+            "",
+            *_table(["program", *(f"{size:,}" for size in sizes)], rows),
+        ]
+    if run.not_measured:
+        lines += [f"### Not measured for {run.target}", ""]
+        lines += [
+            f"- `{item.get('program')}` at {int(item.get('size', 0)):,} elements on {item.get('engine')} "
+            f"({item.get('role')}, {item.get('device')}): {item.get('reason')}"
+            for item in run.not_measured
+        ]
+        lines.append("")
+    return lines
+
+
+def _overhead_section(runs: Sequence[Run]) -> list[str]:
+    lines = [
+        "## Harness overhead",
+        "",
+        "`tutorial_mean` on torch by the suite's path (adapter, `Engine`, the spec program, the read-back "
+        "the specs do) against the same program written directly in torch (`torch.tensor(x, "
+        "requires_grad=True)`, `z.backward()`, `z.item()`, `x.grad.numpy()`), in the same run. "
+        f"From {OVERHEAD_FROM_SIZE:,} elements on, the median ratio should be at most {OVERHEAD_LIMIT}.",
+        "",
+    ]
+    rows = [
+        [
+            run.target,
+            f"{size:,}",
+            device,
+            format_seconds(suite),
+            format_seconds(direct),
+            f"{ratio:.3f}",
+            verdict,
+        ]
+        for run in runs
+        for size, device, suite, direct, ratio, verdict in overhead_rows(run)
+    ]
+    header = ["run", "size", "device", "suite path", "direct torch", "ratio", "verdict"]
+    return lines + (_table(header, rows) if rows else ["No overhead groups in these runs.", ""])
+
+
+def _short(commit: Any) -> str:
+    text = str(commit or "?")
+    return text[:10] if len(text) == 40 else text
+
+
+def _machine_section(runs: Sequence[Run]) -> list[str]:
+    rows = []
+    for run in runs:
+        machine, commit = run.raw.get("machine_info", {}), run.raw.get("commit_info", {})
+        cpu = machine.get("cpu", {})
+        extra = run.raw.get("autograd_conformance", {})
+        load = extra.get("load_average")
+        rows.append(
+            [
+                run.target,
+                str(run.raw.get("datetime", "?"))[:19].replace("T", " ") + " UTC",
+                str(cpu.get("brand_raw", machine.get("processor", "?"))),
+                str(cpu.get("count", "?")),
+                f"{machine.get('python_implementation', '')} {machine.get('python_version', '?')}".strip(),
+                ", ".join(f"{name} {version}" for name, version in sorted(run.versions.items())),
+                "?" if load is None else " / ".join(str(value) for value in load),
+                str(extra.get("omp_num_threads") or "unset"),
+                f"{_short(commit.get('id'))}{' (dirty)' if commit.get('dirty') else ''}",
+            ]
+        )
+    header = [
+        "run",
+        "date",
+        "CPU",
+        "cores",
+        "python",
+        "engines",
+        "load 1/5/15 min",
+        "OMP_NUM_THREADS",
+        "commit",
+    ]
+    return ["## Machine", "", *_table(header, rows)]
+
+
+def markdown(runs: Sequence[Run], plots: Sequence[str] = ()) -> str:
+    """The whole report as Markdown; ``plots`` are image file names to show under the title."""
+    lines = [
+        "# Benchmarks: spec programs on each engine beside torch",
+        "",
+        "Each round is one spec program's forward, backward and read-back to NumPy, by the same path "
+        "the specs take (`conformance.bench_cases`). Regenerate with `scripts/bench-report.sh`.",
+        "",
+    ]
+    lines += [f"![{Path(name).stem.replace('_', ' ')}]({name})" for name in plots]
+    lines += [""] if plots else []
+    for run in runs:
+        lines += _target_section(run)
+    lines += _overhead_section(runs)
+    lines += _machine_section(runs)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def overhead_warnings(runs: Sequence[Run]) -> list[str]:
+    """One line for each overhead ratio over the limit at a size where the limit holds."""
+    return [
+        f"overhead: the suite's path takes {ratio:.3f}x direct torch for tutorial_mean at {size:,} elements "
+        f"on {device} (run {run.target}), over the limit of {OVERHEAD_LIMIT}"
+        for run in runs
+        for size, device, _, _, ratio, _ in overhead_rows(run)
+        if size >= OVERHEAD_FROM_SIZE and ratio > OVERHEAD_LIMIT
+    ]
+
+
+def _keep_runs(runs: Sequence[Run], out: Path) -> None:
+    folder = out / "runs"
+    folder.mkdir(parents=True, exist_ok=True)
+    for run in runs:
+        compact = dict(run.raw)
+        compact["benchmarks"] = [
+            {**bench, "stats": {k: v for k, v in bench["stats"].items() if k != "data"}}
+            for bench in run.raw["benchmarks"]
+        ]
+        (folder / f"{run.target}.json").write_text(json.dumps(compact, indent=1, sort_keys=True) + "\n")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="autograd-conformance-bench-report",
+        description="Turn --benchmark-json files of the conformance benchmarks into Markdown and plots.",
+    )
+    parser.add_argument(
+        "json", nargs="+", type=Path, metavar="BENCH.json", help="pytest --benchmark-json files"
+    )
+    parser.add_argument("--out", required=True, type=Path, metavar="DIR", help="folder for the report")
+    parser.add_argument(
+        "--no-plots", action="store_true", help="write the Markdown only. Default: plots too."
+    )
+    options = parser.parse_args(argv)
+    try:
+        runs = [load_run(path) for path in options.json]
+    except ReportError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    runs.sort(key=lambda run: (run.target != "torch", run.target))
+    options.out.mkdir(parents=True, exist_ok=True)
+    plots: list[str] = []
+    if not options.no_plots:
+        try:
+            from conformance.bench_plots import write_plots
+        except ImportError as error:
+            print(
+                f"error: plots need matplotlib ({error}); pip install 'autograd-conformance[bench]', "
+                "or pass --no-plots",
+                file=sys.stderr,
+            )
+            return 2
+        plots = write_plots(runs, options.out)
+    _keep_runs(runs, options.out)
+    text = markdown(runs, plots)
+    (options.out / "report.md").write_text(text)
+    for size, device, suite, direct, ratio, verdict in (row for run in runs for row in overhead_rows(run)):
+        print(f"overhead tutorial_mean {size:>9,} {device}: suite {format_seconds(suite)}, "
+              f"direct {format_seconds(direct)}, ratio {ratio:.3f} ({verdict.strip('*')})")  # fmt: skip
+    for line in overhead_warnings(runs):
+        print(f"WARNING: {line}")
+    print(f"wrote {options.out / 'report.md'}" + "".join(f", {options.out / name}" for name in plots))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,106 @@
+"""Benchmarks: forward plus backward of each numeric spec program, on the target beside torch.
+
+Collected only with ``--benchmark-only`` or ``--benchmark-enable`` (see :mod:`conformance.bench_plugin`)::
+
+    pytest --target=mine --benchmark-only --benchmark-json=mine.json
+
+Each program and size is one pytest-benchmark group holding two entries, ``...-target`` and
+``...-reference``, with the same inputs, dtype and route (backward where the target has it, else vjp).
+``overhead[tutorial_mean-N]`` groups time the suite's own path against the same program written
+directly in torch, so the harness can be shown not to distort what it measures. Not covered: the
+behaviour specs (they observe, they do not compute at scale) and float64 (one dtype keeps runs short).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+
+from conformance.adapter import Unsupported
+from conformance.bench_cases import DIRECT, SUITE, Case, OverheadCase, cases, overhead_call, timed_call
+from conformance.bench_plugin import STATE, BenchmarkState
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    from conformance.plugin import SESSION
+
+    config = metafunc.config
+    if STATE not in config.stash or SESSION not in config.stash:
+        off = pytest.mark.skip(reason="benchmarks are off: run pytest --target=NAME --benchmark-only")
+        metafunc.parametrize("case", [pytest.param(None, id="off", marks=off)])
+        return
+    from reference.pytorch import reference_device
+
+    session, state = config.stash[SESSION], config.stash[STATE]
+    params = []
+    if metafunc.function is test_program:
+        devices = session.target.devices()
+        paired = {device: reference_device(device) for device in devices}
+        for case in cases(session.target, session.reference, state.sizes, paired, session.target_spelling):
+            reason = devices[case.target_device]
+            marks = [] if reason is None else [pytest.mark.skip(reason=f"{case.target_device}: {reason}")]
+            params.append(pytest.param(case, id=case.id, marks=marks))
+    else:
+        for device, reason in session.reference.devices().items():
+            marks = [] if reason is None else [pytest.mark.skip(reason=f"{device}: {reason}")]
+            for size in state.sizes:
+                for way in (SUITE, DIRECT):
+                    overhead = OverheadCase(way, size, device, session.reference)
+                    params.append(pytest.param(overhead, id=overhead.id, marks=marks))
+    metafunc.parametrize("case", params)
+
+
+def test_program(benchmark: Any, case: Case, request: pytest.FixtureRequest) -> None:
+    """One round: the program's forward, backward and read-back on one engine, by the specs' path."""
+    state: BenchmarkState = request.config.stash[STATE]
+    record = {key: case.extra_info[key] for key in ("role", "engine", "program", "size", "device")}
+    engine = f"{case.role} {case.adapter.name!r}"
+    if case.route is None:
+        state.skip(record, f"target {case.target!r} has no backward, which {case.workload.family} needs")
+    earlier = state.earlier_cutoff(case.sweep, case.size)
+    if earlier is not None:
+        size, seconds = earlier
+        state.skip(
+            record,
+            f"too slow: not run at {case.size:,} elements because one round of {case.workload.name} on "
+            f"{engine} took {seconds:.2f} s at {size:,} elements (budget {state.budget:g} s)",
+        )
+    run = timed_call(case)
+    try:
+        seconds = _round_after_warm_up(run, state.budget)
+    except Unsupported as missing:
+        state.skip(record, f"target {case.target!r} has no {missing.feature}")
+    if seconds > state.budget:
+        state.cut(case.sweep, case.size, seconds)
+        state.skip(
+            record,
+            f"too slow: one round of {case.workload.name} at {case.size:,} elements took {seconds:.2f} s "
+            f"on {engine} (budget {state.budget:g} s); this size and larger ones are skipped",
+        )
+    benchmark.group = case.group
+    benchmark.extra_info.update(case.extra_info)
+    benchmark(run)
+
+
+def test_overhead(benchmark: Any, case: OverheadCase) -> None:
+    """tutorial_mean on torch by the suite's path, and written directly in torch, side by side."""
+    run = overhead_call(case)
+    run()  # the first round allocates and warms caches; pytest-benchmark does not time it
+    benchmark.group = case.group
+    benchmark.extra_info.update(case.extra_info)
+    benchmark(run)
+
+
+def _round_after_warm_up(run: Any, budget: float) -> float:
+    """Seconds one round takes; a first round over budget is timed again, since it may hold one-time
+    costs (lazy imports, kernel compilation) that pytest-benchmark's own rounds would not see."""
+    seconds = 0.0
+    for _ in range(2):
+        start = time.perf_counter()
+        run()
+        seconds = time.perf_counter() - start
+        if seconds <= budget:
+            break
+    return seconds

@@ -1,0 +1,204 @@
+"""The benchmarks: off unless asked for, target beside torch in every group, the too-slow cut-off, and
+the report command. Speed itself is measured by the benchmarks, never asserted here."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conformance.bench_cases import WORKLOADS
+from conformance.bench_report import main as report_main
+
+QUICK = (
+    "--benchmark-min-rounds=1",
+    "--benchmark-max-time=0.000001",
+    "--benchmark-warmup=off",
+    "-p",
+    "no:cacheprovider",
+)
+
+SLOW_ENGINE = """
+import time
+
+from targets.pytorch import TorchAdapter
+
+
+class SlowAdapter(TorchAdapter):
+    name = "slow"
+
+    def devices(self):
+        return {"cpu": None}
+
+    def tensor(self, data, *, device, requires_grad=False):
+        if data.size >= 100:
+            time.sleep(0.6)
+        return super().tensor(data, device=device, requires_grad=requires_grad)
+"""
+
+
+def _groups(path: Path) -> dict[str, list[dict]]:
+    groups: dict[str, list[dict]] = {}
+    for bench in json.loads(path.read_text())["benchmarks"]:
+        groups.setdefault(bench["group"], []).append(bench["extra_info"])
+    return groups
+
+
+def test_a_plain_target_run_collects_no_benchmark(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest("--target=torch", "--collect-only", "-q", "-p", "no:cacheprovider")
+    assert result.ret == 0
+    assert "scalar_backward.py::test_tutorial_example[cpu]" in result.stdout.lines
+    assert not [line for line in result.stdout.lines if "test_program" in line or "test_overhead" in line]
+
+
+def test_named_benchmark_module_without_the_flag_is_skipped(pytester: pytest.Pytester) -> None:
+    from conformance.bench_plugin import BENCHMARKS_MODULE
+
+    ini = pytester.makeini("[pytest]")  # else the module's path would make the repo's own ini the run's
+    result = pytester.runpytest("-c", str(ini), "--target=torch", str(BENCHMARKS_MODULE), "-rs", *QUICK)
+    result.stdout.fnmatch_lines(["*benchmarks are off: run pytest --target=NAME --benchmark-only*"])
+    result.assert_outcomes(skipped=2)
+
+
+def test_each_group_holds_the_target_beside_the_reference(pytester: pytest.Pytester) -> None:
+    path = pytester.path / "bench.json"
+    result = pytester.runpytest(
+        "--target=torch", "--benchmark-only", f"--benchmark-json={path}", "--benchmark-sizes=100,3", *QUICK
+    )
+    assert result.ret == 0, result.stdout.str()
+    groups = _groups(path)
+    for workload in WORKLOADS:
+        for size in (3, 100):
+            entries = groups[f"{workload.name}[{size}]"]
+            assert sorted(info["role"] for info in entries) == ["reference", "target"]
+            assert {(info["size"], info["dtype"], info["route"], info["device"]) for info in entries} == {
+                (size, "float32", "backward", "cpu")
+            }
+            assert {info["engine"] for info in entries} == {"torch"}
+        assert sorted(info["overhead"] for info in groups[f"overhead[tutorial_mean-{size}]"]) == [
+            "direct",
+            "suite",
+        ]
+    assert "no spec ran" in result.stdout.str()  # --benchmark-only runs the benchmarks alone
+
+
+def test_a_size_over_budget_ends_the_sweep_with_a_reason(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(slow_engine=SLOW_ENGINE)
+    pytester.syspathinsert()
+    path = pytester.path / "bench.json"
+    result = pytester.runpytest(
+        "--target=slow_engine:SlowAdapter",
+        "--benchmark-only",
+        f"--benchmark-json={path}",
+        "--benchmark-sizes=3,100,1000",
+        "--benchmark-budget=0.5",
+        "-k",
+        "test_program and tutorial_mean",
+        "-rs",
+        *QUICK,
+    )
+    result.assert_outcomes(passed=4, skipped=2)  # the target at 3; torch at every size
+    result.stdout.fnmatch_lines(
+        [
+            "*too slow: one round of tutorial_mean at 100 elements took 0.6* s on target 'slow' "
+            "(budget 0.5 s); this size and larger ones are skipped*",
+            "*too slow: not run at 1,000 elements because one round of tutorial_mean on target 'slow' "
+            "took 0.6* s at 100 elements (budget 0.5 s)*",
+        ]
+    )
+    not_measured = json.loads(path.read_text())["autograd_conformance"]["not_measured"]
+    assert [(item["engine"], item["size"]) for item in not_measured] == [("slow", 100), ("slow", 1000)]
+    assert {info["role"] for info in _groups(path)["tutorial_mean[1000]"]} == {"reference"}
+
+
+def test_saved_runs_compare(pytester: pytest.Pytester) -> None:
+    options = ("--target=torch", "--benchmark-only", "--benchmark-sizes=3", "-k", "tutorial_sum", *QUICK)
+    assert pytester.runpytest(*options, "--benchmark-autosave").ret == 0
+    result = pytester.runpytest(*options, "--benchmark-compare", "--benchmark-compare-fail=median:1000%")
+    assert result.ret == 0
+    result.stderr.fnmatch_lines(["*Comparing against benchmarks from:*0001_*"])
+    result.stdout.fnmatch_lines(["*tutorial_sum-3-cpu-target*(0001*"])  # the saved run, in the table
+
+
+@pytest.mark.parametrize("value", ["0", "3,x", ""])
+def test_bad_sizes_are_refused_with_a_sentence(pytester: pytest.Pytester, value: str) -> None:
+    result = pytester.runpytest("--target=torch", "--benchmark-only", f"--benchmark-sizes={value}")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        ["*--benchmark-sizes*3,100,10000*" if value == "3,x" else "*at least one size*"]
+    )
+
+
+def _bench(group: str, median: float, **info: object) -> dict:
+    return {"group": group, "name": group, "extra_info": info, "stats": {"median": median, "data": [median]}}
+
+
+def _hand_made_run(path: Path) -> None:
+    benchmarks = []
+    for program, family in (("tutorial_mean", "scalar backward"), ("tutorial_z", "vector backward")):
+        for size in (3, 1000):
+            for role, engine, median in (("target", "mine", 2e-4), ("reference", "torch", 1e-4)):
+                benchmarks.append(
+                    _bench(
+                        f"{program}[{size}]",
+                        median * size,
+                        role=role,
+                        target="mine",
+                        engine=engine,
+                        engine_version="1.0",
+                        program=program,
+                        family=family,
+                        size=size,
+                        dtype="float32",
+                        device="cpu",
+                        route="vjp",
+                    )
+                )
+    for way, median in (("suite", 1.2e-4), ("direct", 1e-4)):
+        benchmarks.append(
+            _bench("overhead[tutorial_mean-1000]", median, overhead=way, size=1000, device="cpu")
+        )
+    not_measured = [{"role": "target", "engine": "mine", "program": "tutorial_z", "size": 10_000,
+                     "device": "cpu", "reason": "too slow: one round took 3.00 s"}]  # fmt: skip
+    machine = {"cpu": {"brand_raw": "Test CPU", "count": 2}, "python_version": "3.11.7"}
+    path.write_text(
+        json.dumps(
+            {
+                "machine_info": machine,
+                "commit_info": {"id": "0" * 40, "dirty": False},
+                "datetime": "2025-01-02T03:04:05+00:00",
+                "benchmarks": benchmarks,
+                "autograd_conformance": {"target": "mine", "not_measured": not_measured},
+            }
+        )
+    )
+
+
+def test_the_report_turns_json_into_a_table_and_plots(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytest.importorskip("matplotlib")
+    _hand_made_run(tmp_path / "mine.json")
+    out = tmp_path / "report"
+    assert report_main([str(tmp_path / "mine.json"), "--out", str(out)]) == 0
+    text = (out / "report.md").read_text()
+    assert "| `tutorial_mean` | scalar backward | 2.00× | 2.00× |" in text
+    assert "| `tutorial_z` | 600 µs / 300 µs | 200 ms / 100 ms |" in text
+    assert "too slow: one round took 3.00 s" in text
+    assert "| mine | 1,000 | cpu | 120 µs | 100 µs | 1.200 | **over 1.05** |" in text
+    assert "Test CPU" in text and "mine 1.0" in text and "torch 1.0" in text
+    for stem in ("time_vs_size", "ratio_to_torch"):
+        assert (out / f"{stem}.png").read_bytes().startswith(b"\x89PNG")
+        assert b"<svg" in (out / f"{stem}.svg").read_bytes()[:1000]
+        assert f"({stem}.png)" in text
+    assert "data" not in json.loads((out / "runs" / "mine.json").read_text())["benchmarks"][0]["stats"]
+    assert "WARNING: overhead: the suite's path takes 1.200x direct torch" in capsys.readouterr().out
+
+
+def test_the_report_refuses_a_file_that_is_not_a_benchmark_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "other.json").write_text(json.dumps({"benchmarks": []}))
+    assert report_main([str(tmp_path / "other.json"), "--out", str(tmp_path / "out")]) == 2
+    assert "holds no autograd-conformance benchmarks" in capsys.readouterr().err
