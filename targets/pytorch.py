@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import ClassVar
 
+import numpy as np
 import torch
 
+from conformance.adapter import Tensor
 from targets.torchlike import TorchLikeAdapter
 
 
@@ -25,6 +27,9 @@ class TorchAdapter(TorchLikeAdapter):
             else "CUDA is not available (torch.cuda.is_available() is False)"
         )
         return {"cpu": None, "cuda": cuda}
+
+    def numpy(self, tensor: Tensor) -> np.ndarray:
+        return tensor.numpy(force=True).copy()  # force: detach and move to the CPU in one call
 
     def synchronize(self, device: str) -> None:
         if device.startswith("cuda"):

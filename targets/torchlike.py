@@ -69,6 +69,8 @@ class TorchLikeAdapter(BaseAdapter):
         tensor.backward(gradient, retain_graph=retain_graph)
 
     def grad(self, tensor: Tensor) -> Tensor | None:
+        if tensor.is_leaf:
+            return tensor.grad
         with warnings.catch_warnings():  # torch warns on a non-leaf's .grad; the spec reads it on purpose
             warnings.simplefilter("ignore", UserWarning)
             return tensor.grad
