@@ -13,7 +13,7 @@ A program is written once, against :class:`Engine` (spelled ``ag``), and runs on
 
 Programs return observations: arrays, flags, names, ``ag.raises(...)`` results, and the engine's own
 tensors, which are read back through the adapter. Read a tensor with ``ag.numpy`` when the program
-changes it later (``.grad`` is zeroed in place): the observation must be a snapshot.
+changes it later (``.grad`` is zeroed in place): ``ag.numpy`` takes a snapshot (a copy).
 """
 
 from __future__ import annotations
@@ -48,7 +48,12 @@ class Engine:
         self.device = device
 
     def tensor(self, data: Any, *, requires_grad: bool = False) -> Tensor:
-        return self.adapter.tensor(np.asarray(data), device=self.device, requires_grad=requires_grad)
+        data = data if isinstance(data, np.ndarray) else np.asarray(data)
+        return self.adapter.tensor(data, device=self.device, requires_grad=requires_grad)
+
+    def numpy(self, tensor: Tensor) -> np.ndarray:
+        """A snapshot of the tensor's values: a copy, so later in-place changes do not reach it."""
+        return np.array(self.adapter.numpy(tensor), copy=True)
 
     def raises(self, action: Callable[[], Any]) -> Raised | None:
         """The exception ``action()`` raises, or None when the engine lets it through."""
@@ -322,18 +327,29 @@ def _differentiate(
             cotangent,
             device=ag.device,
         )
-    leaves = {name: ag.tensor(value, requires_grad=True) for name, value in inputs.items()}
+    # Plain loops, not comprehensions: this is the timed path of every benchmark, and at 1,000
+    # elements a comprehension's frame is a measurable share of a torch round (see README).
+    adapter: Any = ag.adapter  # the stateful methods are optional, so not in the Protocol
+    device = ag.device
+    leaves = {}
+    for name, value in inputs.items():
+        leaves[name] = adapter.tensor(value, device=device, requires_grad=True)
     out = function(ag, **leaves)
-    ag.backward(out, None if cotangent is None else ag.tensor(cotangent))
-    return out, [ag.grad(leaf) for leaf in leaves.values()]
+    adapter.backward(out, None if cotangent is None else adapter.tensor(cotangent, device=device))
+    grads = []
+    for leaf in leaves.values():
+        grads.append(adapter.grad(leaf))
+    return out, grads
 
 
 def _plain(adapter: Adapter, value: Any) -> Any:
     """An observation with the engine's tensors read back as NumPy arrays."""
+    if isinstance(value, np.ndarray) and value.dtype == object:  # an array of scalar-engine values
+        return np.array(adapter.numpy(value), copy=True)
     if isinstance(value, _PLAIN):
         return value
     if isinstance(value, list | tuple):
         return [_plain(adapter, item) for item in value]
     if isinstance(value, dict):
         return {key: _plain(adapter, item) for key, item in value.items()}
-    return adapter.numpy(value)
+    return np.array(adapter.numpy(value), copy=True)

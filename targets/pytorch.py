@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import ClassVar
 
@@ -28,9 +29,17 @@ class TorchAdapter(TorchLikeAdapter):
         )
         return {"cpu": None, "cuda": cuda}
 
+    def tensor(self, data: np.ndarray, *, device: str, requires_grad: bool = False) -> Tensor:
+        return torch.tensor(data, requires_grad=requires_grad, device=_device(device))
+
     def numpy(self, tensor: Tensor) -> np.ndarray:
-        return tensor.numpy(force=True).copy()  # force: detach and move to the CPU in one call
+        return tensor.numpy(force=True)  # force: detach and move to the CPU in one call
 
     def synchronize(self, device: str) -> None:
         if device.startswith("cuda"):
             torch.cuda.synchronize(device)
+
+
+@functools.cache
+def _device(name: str) -> torch.device:
+    return torch.device(name)  # parsed once: a device string is parsed on every torch.tensor call

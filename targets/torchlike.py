@@ -42,7 +42,7 @@ class TorchLikeAdapter(BaseAdapter):
         tensor = tensor.detach()
         if hasattr(tensor, "cpu"):
             tensor = tensor.cpu()
-        return np.array(tensor.numpy(), copy=True)
+        return np.asarray(tensor.numpy())
 
     def sum(self, tensor: Tensor) -> Tensor:
         return tensor.sum()

@@ -1,0 +1,79 @@
+"""micrograd as a target: Karpathy's scalar engine, a tensor being a NumPy object array of its Values.
+
+Arithmetic on such an array is NumPy calling the Values' own operators element by element, and a sum
+is NumPy adding Values. Each Value is made from the array's NumPy scalar, so a float32 array computes
+in float32. micrograd has no requires_grad (every Value gets a .grad, 0 before backward), no
+backward(v), no detach, no no_grad, no in-place arithmetic and no optimizer; backward() exists on a
+Value only, not on an array of them.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+from micrograd.engine import Value
+
+from conformance.adapter import BaseAdapter, Capability, Unsupported
+
+
+def _values(tensor: Any) -> np.ndarray:
+    return np.asarray(tensor, dtype=object)  # a lone Value (what a reduction returns) becomes 0-d
+
+
+class MicrogradAdapter(BaseAdapter):
+    name: ClassVar[str] = "micrograd"
+    capabilities: ClassVar[frozenset[Capability]] = frozenset(
+        {
+            Capability.VJP,  # through Value.backward() and .grad: no functional API
+            Capability.GRAPH_NODES,  # Value._prev, the children micrograd's own graph drawing walks
+            Capability.BACKWARD,
+            Capability.RETAIN_GRAPH,  # the graph is never freed: retain_graph=True is the only behaviour
+            Capability.RETAIN_GRAD,  # every Value in the graph keeps its .grad: nothing to ask for
+            Capability.INTEGER_TENSORS,
+        }
+    )
+    dtypes: ClassVar[tuple[str, ...]] = ("float32", "float64")
+    deviations: ClassVar[Path | None] = Path(__file__).with_name("micrograd.deviations")
+
+    def version(self) -> str:
+        return version("micrograd")
+
+    def tensor(self, data: np.ndarray, *, device: str, requires_grad: bool = False) -> Any:
+        values = np.empty(data.size, dtype=object)
+        values[:] = [Value(number) for number in data.flat]  # no requires_grad: every Value is tracked
+        return values.reshape(data.shape)
+
+    def numpy(self, tensor: Any) -> np.ndarray:
+        if isinstance(tensor, np.ndarray) and tensor.dtype != object:
+            return tensor.copy()  # what grad() returned
+        values = _values(tensor)
+        return np.array([value.data for value in values.flat]).reshape(values.shape)
+
+    def sum(self, tensor: Any) -> Any:
+        return np.sum(tensor)
+
+    def mean(self, tensor: Any) -> Any:
+        # micrograd has no mean, and NumPy's divides by an np.intp count, which Value.__truediv__
+        # refuses (it raises the count to the power -1); so mean is spelled sum / size
+        return np.sum(tensor) / np.size(tensor)
+
+    def is_leaf(self, tensor: Any) -> bool:
+        return not self.has_node(tensor)
+
+    def has_node(self, tensor: Any) -> bool:
+        return all(value._prev for value in _values(tensor).flat)
+
+    def backward(self, tensor: Any, gradient: Any = None, retain_graph: bool = False) -> None:
+        if gradient is not None:
+            raise Unsupported(Capability.BACKWARD_GRADIENT.value)
+        tensor.backward()  # a Value's; an array of Values has none
+
+    def grad(self, tensor: Any) -> np.ndarray:
+        values = _values(tensor)
+        return np.array([value.grad for value in values.flat]).reshape(values.shape)
+
+    def retain_grad(self, tensor: Any) -> None:
+        pass  # micrograd keeps the .grad of every Value anyway

@@ -1,0 +1,112 @@
+"""Every entry of targets/micrograd.deviations, shown in micrograd's own API, one test per entry.
+
+Each test is named after its spec id (``leaf_grad.grad_none_before_backward`` ->
+``test_leaf_grad__grad_none_before_backward``) and asserts what the entry's reason says micrograd does.
+A tensor is a NumPy object array of Values, as the adapter makes it. When one fails, micrograd has
+changed: check the spec and remove the entry.
+"""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conformance.deviations import parse_deviations
+
+engine = pytest.importorskip("micrograd.engine")
+Value = engine.Value
+
+DEVIATIONS = Path(__file__).parents[2] / "targets" / "micrograd.deviations"
+X = [0.2254, 0.4946, 0.0936]
+
+
+def test_every_entry_has_its_snippet():
+    entries = {deviation.spec_id for deviation in parse_deviations(DEVIATIONS)}
+    snippets = {
+        name.removeprefix("test_").replace("__", ".")
+        for name in globals()
+        if name.startswith("test_") and "__" in name
+    }
+    assert entries == snippets
+
+
+def values(numbers):
+    return np.array([Value(number) for number in numbers], dtype=object)
+
+
+def test_accumulation__repeated_backward_adds():
+    weights = values(np.ones(3, dtype=np.float32))
+    seen = []
+    for _ in range(3):
+        np.sum(weights * 3).backward()
+        seen.append([w.grad for w in weights])
+    assert seen == [[3, 3, 3], [6, 6, 6], [9, 9, 9]]
+    assert all(type(w.grad) is int for w in weights)
+
+
+def test_backward_errors__non_scalar_error_class():
+    z = 2 * (2 * values(X) + 2) ** 2
+    with pytest.raises(AttributeError, match="has no attribute 'backward'"):
+        z.backward()
+
+
+def untracked_backward_returns():
+    x = values(X)  # micrograd has no flag: this is the plainest Value there is
+    np.sum(2 * (2 * x + 2) ** 2).backward()
+    assert [v.grad for v in x] == pytest.approx([16 * (v + 1) for v in X])
+
+
+def test_backward_errors__untracked_refused():
+    untracked_backward_returns()
+
+
+def test_backward_errors__untracked_error_class():
+    untracked_backward_returns()
+
+
+def test_graph_nodes__untracked_results_carry_no_node():
+    y = 2 * values(X) + 2
+    assert all(v._prev for v in y)
+
+
+def test_leaf_grad__grad_none_before_backward():
+    assert Value(0.5).grad == 0
+
+
+def test_leaf_grad__non_leaf_grad_unpopulated():
+    x = values(X)
+    y = 2 * x
+    np.sum(y * y).backward()
+    assert [v.grad for v in y] == pytest.approx([4 * v for v in X])
+
+
+def test_retain_graph__retain_graph_allows_second_pass_that_adds():
+    x = Value(0.5)
+    z1 = 2 * (2 * x + 2) ** 2
+    z1.backward()
+    first = x.grad
+    z1.backward()
+    assert first == pytest.approx(16 * 1.5)
+    assert x.grad == pytest.approx(5 * first)  # not 2 * first: the intermediate Values' grads add in again
+
+
+def second_backward_runs():
+    x = Value(0.5)
+    z1 = 2 * (2 * x + 2) ** 2
+    z1.backward()
+    z1.backward()
+
+
+def test_retain_graph__second_backward_refused():
+    second_backward_runs()
+
+
+def test_retain_graph__second_backward_error_class():
+    second_backward_runs()
+
+
+def test_scalar_backward__single_element_backward():
+    z = 2 * (2 * values([0.5]) + 2) ** 2
+    with pytest.raises(AttributeError, match="has no attribute 'backward'"):
+        z.backward()
+    z[0].backward()  # its only Value has one

@@ -1,0 +1,231 @@
+"""Every entry of targets/mygrad.deviations, shown in mygrad's own API, one test per entry.
+
+Each test is named after its spec id (``accumulation.two_graphs_add`` -> ``test_accumulation__two_graphs_add``)
+and asserts what the entry's reason says mygrad does. When one fails, mygrad (or NumPy, for the float32
+entries) has changed: check the spec and remove the entry.
+"""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conformance.deviations import parse_deviations
+
+mg = pytest.importorskip("mygrad")
+
+DEVIATIONS = Path(__file__).parents[2] / "targets" / "mygrad.deviations"
+X = np.array([0.2254, 0.4946, 0.0936], dtype=np.float32)
+
+
+def test_every_entry_has_its_snippet():
+    entries = {deviation.spec_id for deviation in parse_deviations(DEVIATIONS)}
+    snippets = {
+        name.removeprefix("test_").replace("__", ".")
+        for name in globals()
+        if name.startswith("test_") and "__" in name
+    }
+    assert entries == snippets
+
+
+# -- NumPy 2 promotes float32 with a Python scalar to float64 (with NumPy < 2 these fail: the entries
+# are then wrong, as the spec run will say too) ----------------------------------------------------
+
+
+def test_dtypes__gradient_dtype_matches_input():
+    x = mg.tensor(X)
+    z1 = mg.mean(2 * (2 * x + 2) ** 2)
+    z1.backward()
+    assert z1.dtype == np.float64
+    assert x.grad.dtype == np.float32  # the gradient alone is cast back
+
+
+def test_dtypes__vjp_dtype_matches_input():
+    x = mg.tensor(X)
+    assert mg.mean(2 * (2 * x + 2) ** 2).dtype == np.float64
+
+
+def test_graph_structure__tensor_used_several_times():
+    x = mg.tensor(X)
+    assert mg.sum(x * x + 3 * x).dtype == np.float64
+
+
+def test_graph_structure__shared_subexpression():
+    x = mg.tensor(X)
+    assert (2 * x).dtype == np.float64
+
+
+def test_scalar_backward__mean_gradient():
+    assert mg.mean(2 * (2 * mg.tensor(X) + 2) ** 2).dtype == np.float64
+
+
+def test_scalar_backward__sum_gradient():
+    assert mg.sum(2 * (2 * mg.tensor(X) + 2) ** 2).dtype == np.float64
+
+
+def test_vector_backward__ones_equals_sum():
+    assert (2 * (2 * mg.tensor(X) + 2) ** 2).dtype == np.float64
+
+
+def test_vector_backward__random_v():
+    assert (2 * (2 * mg.tensor(X) + 2) ** 2).dtype == np.float64
+
+
+def test_leaf_grad__retain_grad_populates_non_leaf():
+    x = mg.tensor(X)
+    y = 2 * x
+    mg.sum(y * y).backward()
+    assert y.grad.dtype == np.float64
+    np.testing.assert_allclose(y.grad, 4 * X, rtol=1e-6)
+
+
+def test_float32_is_kept_without_python_scalars():
+    """Why float32 is declared: with no Python scalar involved mygrad computes in float32."""
+    x = mg.tensor(X)
+    assert mg.sum(x * mg.tensor(X)).dtype == np.float32
+
+
+# -- the rest ------------------------------------------------------------------------------------
+
+
+def test_accumulation__repeated_backward_adds():
+    weights = mg.tensor(np.ones(3, dtype=np.float32))
+    seen = []
+    for _ in range(3):
+        mg.sum(weights * 3).backward()
+        seen.append(weights.grad.copy())
+    np.testing.assert_array_equal(seen, np.full((3, 3), 3.0))
+
+
+def test_accumulation__accumulates_over_generated_inputs():
+    x = mg.tensor(X)
+    for _ in range(2):
+        mg.sum(2 * (2 * x + 2) ** 2).backward()
+    np.testing.assert_allclose(x.grad, 16 * (X + 1), rtol=1e-6)
+
+
+def test_accumulation__two_graphs_add():
+    x = mg.tensor(X)
+    mg.sum(2 * (2 * x + 2) ** 2).backward()
+    mg.mean(2 * (2 * x + 2) ** 2).backward()
+    np.testing.assert_allclose(x.grad, 16 * (X + 1) / 3, rtol=1e-6)
+
+
+def non_scalar_backward_sums():
+    x = mg.tensor(X)
+    (2 * (2 * x + 2) ** 2).backward()
+    np.testing.assert_allclose(x.grad, 16 * (X + 1), rtol=1e-6)
+
+
+def test_backward_errors__non_scalar_refused():
+    non_scalar_backward_sums()
+
+
+def test_backward_errors__non_scalar_error_class():
+    non_scalar_backward_sums()
+
+
+def untracked_backward_returns():
+    x = mg.tensor(X, constant=True)
+    mg.mean(2 * (2 * x + 2) ** 2).backward()
+    assert x.grad is None
+
+
+def test_backward_errors__untracked_refused():
+    untracked_backward_returns()
+
+
+def test_backward_errors__untracked_error_class():
+    untracked_backward_returns()
+
+
+def test_detach__detach_shares_writes():
+    x = mg.tensor(X)
+    y = mg.astensor(x, constant=True)
+    assert np.shares_memory(x.data, y.data)
+    y += 1
+    assert not np.shares_memory(x.data, y.data)
+    np.testing.assert_array_equal(y.data, X + 1)
+    np.testing.assert_array_equal(x.data, X)
+
+
+def test_dtypes__integer_requires_grad_error_class():
+    with pytest.raises(ValueError, match="Integer-valued tensors must be treated as constants"):
+        mg.tensor(np.array([1, 2, 3]), constant=False)
+
+
+def test_graph_nodes__untracked_results_carry_no_node():
+    y = 2 * mg.tensor(X, constant=True) + 2
+    assert y.constant
+    assert y.creator is not None
+
+
+def leaf_augmented_assignment_allowed():
+    x = mg.tensor(X)
+    leaf = x
+    x += 1
+    assert x is leaf
+    assert type(x.creator).__name__ == "Add"
+    np.testing.assert_allclose(x.data, X + 1)
+
+
+def test_inplace__leaf_inplace_refused():
+    leaf_augmented_assignment_allowed()
+
+
+def test_inplace__leaf_inplace_error_class():
+    leaf_augmented_assignment_allowed()
+
+
+def test_inplace__refused_leaf_change_leaves_values():
+    leaf_augmented_assignment_allowed()
+
+
+def saved_tensor_modified_uses_recorded_graph():
+    x = mg.tensor(X)
+    y = 2 * x + 2
+    z = y**2
+    y += 1
+    mg.sum(z).backward()
+    np.testing.assert_allclose(z.data, (2 * X + 2) ** 2, rtol=1e-6)
+    np.testing.assert_allclose(x.grad, 4 * (2 * X + 2), rtol=1e-6)
+
+
+def test_inplace__saved_tensor_modified_refused():
+    saved_tensor_modified_uses_recorded_graph()
+
+
+def test_inplace__saved_tensor_modified_error_class():
+    saved_tensor_modified_uses_recorded_graph()
+
+
+def test_leaf_grad__non_leaf_grad_unpopulated():
+    x = mg.tensor(X)
+    y = 2 * x
+    mg.sum(y * y).backward()
+    np.testing.assert_allclose(y.grad, 4 * X, rtol=1e-6)
+
+
+def test_no_grad__results_untracked_inside():
+    x = mg.tensor(X)
+    with mg.no_autodiff:
+        y = x + 2
+    assert y.creator is None
+    assert not y.constant
+
+
+def second_backward_returns_silently():
+    x = mg.tensor(X)
+    z1 = mg.mean(2 * (2 * x + 2) ** 2)
+    z1.backward()
+    assert z1.creator is None  # the graph is cleared
+    z1.backward()
+    np.testing.assert_allclose(x.grad, 16 * (X + 1) / 3, rtol=1e-6)
+
+
+def test_retain_graph__second_backward_refused():
+    second_backward_returns_silently()
+
+
+def test_retain_graph__second_backward_error_class():
+    second_backward_returns_silently()

@@ -1,0 +1,233 @@
+"""Every entry of targets/tinygrad.deviations, shown in tinygrad's own API, one test per entry.
+
+Each test is named after its spec id (``accumulation.two_graphs_add`` -> ``test_accumulation__two_graphs_add``)
+and asserts what the entry's reason says tinygrad does. When one fails, tinygrad has changed: check the
+spec and remove the entry. Needs ``clang`` on PATH for tinygrad's CPU device.
+"""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conformance.deviations import parse_deviations
+
+tinygrad = pytest.importorskip("tinygrad")
+optim = pytest.importorskip("tinygrad.nn.optim")
+Tensor = tinygrad.Tensor
+
+DEVIATIONS = Path(__file__).parents[2] / "targets" / "tinygrad.deviations"
+X = np.array([0.2254, 0.4946, 0.0936], dtype=np.float32)
+
+
+def test_every_entry_has_its_snippet():
+    entries = {deviation.spec_id for deviation in parse_deviations(DEVIATIONS)}
+    snippets = {
+        name.removeprefix("test_").replace("__", ".")
+        for name in globals()
+        if name.startswith("test_") and "__" in name
+    }
+    assert entries == snippets
+
+
+def zero_d(value=0.5, dtype=np.float32):
+    """A 0-d leaf as the suite makes it: from a NumPy 0-d array, on the CPU."""
+    return Tensor(np.array(value, dtype=dtype), device="CPU")
+
+
+# -- a 0-d leaf is a device-less CONST that backward() skips --------------------------------------
+
+
+def test_accumulation__accumulates_over_generated_inputs():
+    x = zero_d()
+    for _ in range(2):
+        (2 * (2 * x + 2) ** 2).sum().backward()
+    assert x.device is None
+    assert x.grad is None
+
+
+def test_accumulation__two_graphs_add():
+    x = zero_d()
+    (2 * (2 * x + 2) ** 2).sum().backward()
+    (2 * (2 * x + 2) ** 2).mean().backward()
+    assert x.grad is None
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_dtypes__gradient_dtype_matches_input(dtype):
+    x = zero_d(dtype=dtype)
+    (2 * (2 * x + 2) ** 2).mean().backward()
+    assert x.grad is None
+
+
+def test_graph_structure__tensor_used_several_times():
+    x = zero_d()
+    out = (x * x + 3 * x).sum()
+    out.backward()
+    assert x.grad is None
+    assert out.gradient(x)[0].numpy() == pytest.approx(2 * 0.5 + 3)  # the functional route conforms
+
+
+def test_graph_structure__shared_subexpression():
+    x = zero_d()
+    y = 2 * x
+    (y * y + y).sum().backward()
+    assert x.grad is None
+
+
+def test_graph_structure__broadcast_gradient_reduced():
+    small, big = zero_d(), Tensor(X, device="CPU")
+    (small * big).sum().backward()
+    assert small.grad is None
+    assert big.grad is not None
+
+
+def test_optimizer__step_over_generated_inputs():
+    w = zero_d()
+    optimizer = optim.SGD([w], lr=0.1)
+    (2 * (2 * w + 2) ** 2).mean().backward()
+    with tinygrad.Context(TRAINING=1), pytest.raises(AssertionError):
+        optimizer.step()
+
+
+def test_retain_graph__retain_graph_allows_second_pass_that_adds():
+    x = zero_d()
+    z1 = (2 * (2 * x + 2) ** 2).mean()
+    z1.backward()
+    z1.backward()
+    assert x.grad is None
+
+
+def test_scalar_backward__mean_gradient():
+    x = zero_d()
+    (2 * (2 * x + 2) ** 2).mean().backward()
+    assert x.grad is None
+
+
+def test_scalar_backward__sum_gradient():
+    x = zero_d()
+    (2 * (2 * x + 2) ** 2).sum().backward()
+    assert x.grad is None
+
+
+def test_vector_backward__ones_equals_sum():
+    x = zero_d()
+    (2 * (2 * x + 2) ** 2).backward(zero_d(1.0))
+    assert x.grad is None
+
+
+def test_vector_backward__random_v():
+    x = zero_d()
+    (2 * (2 * x + 2) ** 2).backward(zero_d(0.7))
+    assert x.grad is None
+
+
+# -- the rest ------------------------------------------------------------------------------------
+
+
+def test_backward_errors__non_scalar_error_class():
+    z = 2 * (2 * Tensor(X) + 2) ** 2
+    with pytest.raises(AssertionError) as error:
+        z.backward()
+    assert not isinstance(error.value, RuntimeError)
+
+
+def untracked_backward_returns():
+    x = Tensor(X)  # no requires_grad exists: this is the plainest tensor tinygrad has
+    (2 * (2 * x + 2) ** 2).mean().backward()
+    np.testing.assert_allclose(x.grad.numpy(), 16 * (X + 1) / 3, rtol=1e-5)
+
+
+def test_backward_errors__untracked_refused():
+    untracked_backward_returns()
+
+
+def test_backward_errors__untracked_error_class():
+    untracked_backward_returns()
+
+
+def test_detach__detach_shares_writes():
+    x = Tensor(X)
+    y = x.detach()
+    y.assign(y + 1)
+    np.testing.assert_array_equal(x.numpy(), X)  # the write is pending on y
+    y.realize()
+    np.testing.assert_array_equal(x.numpy(), X + 1)  # the storage is shared, after all
+
+
+def leaf_assign_allowed():
+    x = Tensor(X)
+    x.assign(x + 1)
+    np.testing.assert_array_equal(x.numpy(), X + 1)
+
+
+def test_inplace__leaf_inplace_refused():
+    leaf_assign_allowed()
+
+
+def test_inplace__leaf_inplace_error_class():
+    leaf_assign_allowed()
+
+
+def test_inplace__refused_leaf_change_leaves_values():
+    leaf_assign_allowed()
+
+
+def saved_tensor_modified_uses_old_value():
+    x = Tensor(X)
+    y = 2 * x + 2
+    z = y**2
+    y.assign(y + 1)
+    z.sum().backward()
+    np.testing.assert_allclose(z.numpy(), (2 * X + 2) ** 2, rtol=1e-6)
+    np.testing.assert_allclose(x.grad.numpy(), 4 * (2 * X + 2), rtol=1e-6)
+
+
+def test_inplace__saved_tensor_modified_refused():
+    saved_tensor_modified_uses_old_value()
+
+
+def test_inplace__saved_tensor_modified_error_class():
+    saved_tensor_modified_uses_old_value()
+
+
+def test_leaf_grad__non_leaf_grad_unpopulated():
+    x = Tensor(X)
+    y = 2 * x
+    (y * y).sum().backward()
+    np.testing.assert_allclose(y.grad.numpy(), 4 * X, rtol=1e-6)
+
+
+def bare_tensor_accepted():
+    optimizer = optim.SGD(Tensor(np.ones(3, dtype=np.float32)), lr=0.01)
+    assert [p.shape for p in optimizer.params] == [(), (), ()]
+
+
+def test_optimizer__bare_tensor_rejected():
+    bare_tensor_accepted()
+
+
+def test_optimizer__bare_tensor_error_class():
+    bare_tensor_accepted()
+
+
+def second_backward_adds():
+    x = Tensor(X)
+    z1 = (2 * (2 * x + 2) ** 2).mean()
+    z1.backward()
+    z1.backward()
+    np.testing.assert_allclose(x.grad.numpy(), 2 * 16 * (X + 1) / 3, rtol=1e-5)
+
+
+def test_retain_graph__second_backward_refused():
+    second_backward_adds()
+
+
+def test_retain_graph__second_backward_error_class():
+    second_backward_adds()
+
+
+def test_scalar_backward__single_element_backward():
+    x = Tensor(np.array([0.5], dtype=np.float32))
+    with pytest.raises(AssertionError, match="scalar"):
+        (2 * (2 * x + 2) ** 2).backward()
