@@ -74,3 +74,22 @@ def test_detach_blocks_gradient(conform):
         return {"x.grad": ag.grad(t)}
 
     conform.observe(program, X, expect={"x.grad": X.astype(np.float64)})
+
+
+def change_through_detached(ag, x):
+    t = ag.tensor(x, requires_grad=True)
+    y = t * t  # the product saves t
+    ag.add_(ag.detach(t), 1.0)  # the detached tensor shares t's storage and its version
+    return {"error": ag.raises(lambda: ag.backward(ag.sum(y)))}
+
+
+@spec(BEYOND_TUTORIAL, needs=[Capability.DETACH, Capability.INPLACE, Capability.BACKWARD])
+def test_inplace_change_through_detached_refused(conform):
+    """Changing x.detach() in place after y = x*x saved x makes y's backward refuse, not go wrong."""
+    conform.refusal(change_through_detached, X)
+
+
+@spec(BEYOND_TUTORIAL, needs=[Capability.DETACH, Capability.INPLACE, Capability.BACKWARD])
+def test_inplace_change_through_detached_error_class(conform):
+    """The refusal of backward after a change through a detached tensor raises RuntimeError."""
+    conform.observe(change_through_detached, X)

@@ -42,6 +42,21 @@ def test_tracking_restored_after_block(conform):
 
 
 @spec(BEYOND_TUTORIAL, needs=NO_GRAD)
+def test_nested_blocks(conform):
+    """Leaving an inner no_grad block inside an outer one keeps tracking off until the outer ends."""
+
+    def program(ag, x):
+        t = ag.tensor(x, requires_grad=True)
+        with ag.no_grad():
+            with ag.no_grad():
+                pass
+            inside = ag.requires_grad(t + 2)
+        return {"after the inner block": inside, "after the outer block": ag.requires_grad(t + 2)}
+
+    conform.observe(program, X, expect={"after the inner block": False, "after the outer block": True})
+
+
+@spec(BEYOND_TUTORIAL, needs=NO_GRAD)
 def test_tracking_restored_after_exception(conform):
     """When an exception leaves the no_grad block, tracking is back all the same."""
 

@@ -32,6 +32,21 @@ def test_step_subtracts_learning_rate_times_grad(conform):
     conform.observe(program, WEIGHTS, expect={"weights after step": np.full(3, 0.97)})
 
 
+@spec("In [19]", needs=[*SGD, Capability.DETACH])
+def test_step_updates_in_place(conform):
+    """step() changes the parameters in place: a view taken before the step sees 0.97 after it."""
+
+    def program(ag, w):
+        weights = ag.tensor(w, requires_grad=True)
+        view = ag.detach(weights)  # shares the parameters' storage
+        optimizer = ag.sgd([weights], 0.01)
+        ag.backward(ag.sum(weights * 3))
+        ag.step(optimizer)
+        return {"view after step": ag.numpy(view)}
+
+    conform.observe(program, WEIGHTS, expect={"view after step": np.full(3, 0.97)})
+
+
 @spec("In [19]", needs=SGD)
 def test_zero_grad_sets_none(conform):
     """optimizer.zero_grad() sets weights.grad to None, torch's default since 2.0 (set_to_none=True)."""
