@@ -229,3 +229,38 @@ def test_retain_graph__second_backward_refused():
 
 def test_retain_graph__second_backward_error_class():
     second_backward_returns_silently()
+
+
+def test_detach__inplace_change_through_detached_refused():
+    x = mg.tensor(X)
+    y = x * x
+    detached = mg.astensor(x, constant=True)
+    detached += 1.0
+    mg.sum(y).backward()  # no error
+    assert not np.shares_memory(x.data, detached.data)
+    np.testing.assert_allclose(x.grad, 2 * X)
+
+
+def test_detach__inplace_change_through_detached_error_class():
+    x = mg.tensor(X)
+    y = x * x
+    detached = mg.astensor(x, constant=True)
+    detached += 1.0
+    mg.sum(y).backward()  # raises nothing, so there is no RuntimeError either
+    np.testing.assert_array_equal(x.data, X)
+
+
+def test_no_grad__nested_blocks():
+    x = mg.tensor(X)
+    with mg.no_autodiff:
+        with mg.no_autodiff:
+            pass
+        assert (x + 2).constant is False  # tracking is back inside the outer block
+
+
+def test_operators__binary_gradients():
+    x, y = mg.tensor(X), mg.tensor(X + 1)
+    assert (2 - x * y).dtype == np.float64
+    assert (2 / y + x).dtype == np.float64
+    assert (x**3 + y**0.5).dtype == np.float64
+    assert (x - y).dtype == np.float32  # without a Python scalar float32 stays
