@@ -57,6 +57,15 @@ def test_accumulation_accumulates_over_generated_inputs(dezero):
     check_zero_d_float32_promoted(dezero, program)
 
 
+def test_operators_binary_gradients(dezero):
+    for data, dtype in [(np.array(0.5, np.float32), "float64"), (np.array([0.5], np.float32), "float32")]:
+        x, y = dezero.Variable(data), dezero.Variable(np.asarray(data + 1, dtype=np.float32))
+        assert (2 - x * y).dtype == dtype
+        assert (2 / y + x).dtype == dtype
+        assert (x**3 + y**0.5).dtype == dtype
+        assert (x - y).dtype == "float32"  # no Python number: no promotion
+
+
 def test_accumulation_two_graphs_add(dezero):
     F = dezero.functions
 
