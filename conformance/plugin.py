@@ -61,6 +61,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=False,
         help="count unsupported specs as failures; pytest's --strict does too. Default: off.",
     )
+    group.addoption(
+        "--device",
+        metavar="NAME",
+        action="append",
+        default=None,
+        help="run the specs on this device only; repeat for several. Default: every device the target offers.",
+    )
     group.addoption("--list-targets", action="store_true", default=False, help="list the targets and exit.")
     group.addoption(
         "--list-specs",
@@ -127,6 +134,7 @@ class ConformanceSession:
     deviations: list[Deviation]
     deviations_path: Path | None
     strict_unsupported: bool
+    devices: dict[str, str | None]  # the devices the specs run on, with why one cannot be used
     results: list[CheckResult] = field(default_factory=list)
 
     @classmethod
@@ -148,7 +156,16 @@ class ConformanceSession:
         except DeviationsError as error:
             raise pytest.UsageError(str(error)) from None
         strict = bool(config.getoption("strict_unsupported") or config.getoption("strict", False))
-        return cls(name, target, reference_adapter(), deviations, path, strict)
+        offered = target.devices()
+        chosen = config.getoption("device") or list(offered)
+        unknown = [device for device in chosen if device not in offered]
+        if unknown:
+            raise pytest.UsageError(
+                f"--device={unknown[0]}: target {target.name!r} offers no such device; "
+                f"choose from {', '.join(offered)}"
+            )
+        devices = {device: offered[device] for device in chosen}
+        return cls(name, target, reference_adapter(), deviations, path, strict, devices)
 
     def stale_deviations(self) -> list[Deviation]:
         known = {spec.id for spec in all_specs()}
@@ -165,7 +182,7 @@ class ConformancePlugin:
         target, reference = self.session.target, self.session.reference
         devices = ", ".join(
             device if reason is None else f"{device} (skipped: {reason})"
-            for device, reason in target.devices().items()
+            for device, reason in self.session.devices.items()
         )
         has = [c.value for c in Capability if c in target.capabilities]
         lacks = [c.value for c in Capability if c not in target.capabilities]
@@ -201,7 +218,7 @@ class ConformancePlugin:
 
         session, found = self.session, spec_of(metafunc.function)
         params = []
-        for device, reason in session.target.devices().items():
+        for device, reason in session.devices.items():
             conform = Conformance(
                 session.target,
                 session.reference,

@@ -281,3 +281,16 @@ def test_summary_and_failures_survive_xdist(adapters):
             "*1 specs passed, 2 failed, 0 known deviations, 0 unsupported",
         ]
     )
+
+
+def test_device_option_limits_the_devices(pytester):
+    result = run(pytester, "--target=torch", "--device=cpu", "-k", "repeated_backward_adds")
+    assert result.ret == 0
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["devices: cpu; dtypes: *"])
+
+
+def test_unknown_device_is_a_usage_error(pytester):
+    result = run(pytester, "--target=torch", "--device=tpu")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["ERROR: --device=tpu: target 'torch' offers no such device; choose from cpu, cuda"])
