@@ -243,7 +243,8 @@ class ConformancePlugin:
                 if deviation.matches(found.id, parameters):
                     item.add_marker(
                         pytest.mark.xfail(
-                            reason=f"known deviation ({deviation.where}): {deviation.reason}", strict=True
+                            reason=f"known deviation ({deviation.where}): {deviation.reason}",
+                            strict=deviation.strict,
                         )
                     )
                     break
@@ -355,8 +356,10 @@ class ConformancePlugin:
 
 
 def _outcome_of(report: pytest.TestReport) -> Outcome | None:
-    if hasattr(report, "wasxfail"):
-        return Outcome.DEVIATION if report.skipped else Outcome.FAILED
+    if hasattr(report, "wasxfail"):  # skipped: it deviated; passed: an input-dependent entry held
+        if report.skipped:
+            return Outcome.DEVIATION
+        return Outcome.PASSED if report.passed else Outcome.FAILED
     if report.failed:
         return Outcome.FAILED
     if report.skipped:

@@ -30,7 +30,7 @@ PY
     continue
   fi
   echo "conformance-matrix: running the suite on $target"
-  python -m pytest --target="$target" --hypothesis-profile=ci -p no:cacheprovider -q \
+  python -m pytest --target="$target" --device=cpu --hypothesis-profile=ci -p no:cacheprovider -q -n 2 \
     --conformance-report="$out/$target.json" >"$out/$target.log" 2>&1
   tail -n 1 "$out/$target.log"
 done
@@ -41,7 +41,7 @@ for target in $tox_targets; do
     continue
   fi
   echo "conformance-matrix: running the suite on $target (tox -e $target)"
-  tox -e "$target" -- --conformance-report="$PWD/$out/$target.json" >"$out/$target.log" 2>&1
+  tox -e "$target" -- --device=cpu --conformance-report="$PWD/$out/$target.json" >"$out/$target.log" 2>&1
   tail -n 1 "$out/$target.log"
 done
 rm -f "$out"/*.log

@@ -231,3 +231,32 @@ def test_scalar_backward__single_element_backward():
     x = Tensor(np.array([0.5], dtype=np.float32))
     with pytest.raises(AssertionError, match="scalar"):
         (2 * (2 * x + 2) ** 2).backward()
+
+
+def change_through_detached_goes_unnoticed():
+    x = Tensor(X, device="CPU")
+    y = x * x
+    detached = x.detach()
+    detached.assign(detached + 1)
+    y.sum().backward()  # raises nothing
+    np.testing.assert_allclose(x.grad.numpy(), 2 * X, rtol=1e-6)  # the gradient of the old x
+
+
+def test_detach__inplace_change_through_detached_refused():
+    change_through_detached_goes_unnoticed()
+
+
+def test_detach__inplace_change_through_detached_error_class():
+    change_through_detached_goes_unnoticed()
+
+
+def test_operators__binary_gradients():
+    x, y = zero_d(1.0), zero_d(1.0)
+    (x - y).backward(Tensor(np.array(1.0, dtype=np.float32), device="CPU"))
+    assert x.grad is None  # the backward route: a 0-d leaf is a device-less CONST
+    x, y = zero_d(1.0), zero_d(1.0)
+    gx, gy = (x / y).gradient(x, y, gradient=Tensor(np.array(1.0, dtype=np.float32), device="CPU"))
+    assert gx.numpy() == 0.0 and gy.numpy() == 0.0  # x and y became one node: d(x/x)/dx = 0, not 1
+    x, y = zero_d(1.0), zero_d(2.0)
+    gx, _ = (x / y).gradient(x, y, gradient=Tensor(np.array(1.0, dtype=np.float32), device="CPU"))
+    assert gx.numpy() == 0.5  # distinct values stay distinct nodes
