@@ -3,5 +3,5 @@
 # pytester's in-process runs drop the modules a run imported. torch's C extension cannot be loaded
 # twice in one process, and torch.optim's step() imports torch._dynamo, which cannot either: both
 # are imported once here, before any run, and stay.
-import torch  # noqa: F401
+import torch
 import torch._dynamo  # noqa: F401
