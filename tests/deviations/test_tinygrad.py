@@ -260,3 +260,23 @@ def test_operators__binary_gradients():
     x, y = zero_d(1.0), zero_d(2.0)
     gx, _ = (x / y).gradient(x, y, gradient=Tensor(np.array(1.0, dtype=np.float32), device="CPU"))
     assert gx.numpy() == 0.5  # distinct values stay distinct nodes
+
+
+# The snippet the suite printed for tinygrad's failure of operators.binary_gradients[cpu-x/y-vjp-float32],
+# copied as it stood in the terminal: run as a user would, it must show the difference again.
+PRINTED_REPRO = """
+import numpy as np
+from conformance.repro import compare_gradients
+x = np.array(1., dtype=np.float32)
+y = np.array(1., dtype=np.float32)
+v = np.array(1., dtype=np.float32)
+compare_gradients('tinygrad', lambda ag, x, y: x / y, via='vjp', cotangent=v, device='cpu', x=x, y=y)
+"""
+
+
+def test_repro_snippet_from_a_real_failure_reproduces():
+    import subprocess
+    import sys
+
+    shown = subprocess.run([sys.executable, "-c", PRINTED_REPRO], capture_output=True, text=True, check=True)
+    assert shown.stdout.startswith("DIFFERS: grad of x = 0 on target 'tinygrad', but torch gives 1")
