@@ -98,11 +98,23 @@ class BenchmarkState:
     target: str
     not_measured: list[dict[str, Any]] = field(default_factory=list)
     _cutoffs: dict[tuple[str, ...], tuple[int, float]] = field(default_factory=dict)
+    _measured: dict[tuple[str, ...], tuple[int, float]] = field(default_factory=dict)
 
     def earlier_cutoff(self, sweep: tuple[str, ...], size: int) -> tuple[int, float] | None:
         """The smaller size, and its seconds, that ended this sweep before ``size``, if one did."""
         cutoff = self._cutoffs.get(sweep)
         return cutoff if cutoff is not None and cutoff[0] < size else None
+
+    def predicted_cutoff(self, sweep: tuple[str, ...], size: int) -> tuple[int, float] | None:
+        """The last size measured, and its seconds, when growing them linearly to ``size`` would go
+        over the budget: a sweep stops before a size that would take minutes (and gigabytes)."""
+        last = self._measured.get(sweep)
+        if last is None or last[0] >= size:
+            return None
+        return last if last[1] * size / last[0] > self.budget else None
+
+    def measured(self, sweep: tuple[str, ...], size: int, seconds: float) -> None:
+        self._measured[sweep] = (size, seconds)
 
     def cut(self, sweep: tuple[str, ...], size: int, seconds: float) -> None:
         known = self._cutoffs.get(sweep)

@@ -65,13 +65,31 @@ def test_program(benchmark: Any, case: Case, request: pytest.FixtureRequest) -> 
         state.skip(
             record,
             f"too slow: not run at {case.size:,} elements because one round of {case.workload.name} on "
-            f"{engine} took {seconds:.2f} s at {size:,} elements (budget {state.budget:g} s)",
+            f"{engine} "
+            + ("failed" if seconds == float("inf") else f"took {seconds:.2f} s")
+            + f" at {size:,} elements (budget {state.budget:g} s)",
+        )
+    predicted = state.predicted_cutoff(case.sweep, case.size)
+    if predicted is not None:
+        size, seconds = predicted
+        state.skip(
+            record,
+            f"too slow: not run at {case.size:,} elements because one round of {case.workload.name} on "
+            f"{engine} took {seconds:.2f} s at {size:,} elements, so about "
+            f"{seconds * case.size / size:.0f} s here (budget {state.budget:g} s)",
         )
     run = timed_call(case)
     try:
         seconds = _round_after_warm_up(run, state.budget)
     except Unsupported as missing:
         state.skip(record, f"target {case.target!r} has no {missing.feature}")
+    except Exception as error:  # the engine breaks at this size (micrograd: RecursionError at 1,000)
+        state.cut(case.sweep, case.size, float("inf"))
+        state.skip(
+            record,
+            f"failed: one round of {case.workload.name} at {case.size:,} elements raised "
+            f"{type(error).__name__} on {engine}; this size and larger ones are skipped",
+        )
     if seconds > state.budget:
         state.cut(case.sweep, case.size, seconds)
         state.skip(
@@ -79,6 +97,7 @@ def test_program(benchmark: Any, case: Case, request: pytest.FixtureRequest) -> 
             f"too slow: one round of {case.workload.name} at {case.size:,} elements took {seconds:.2f} s "
             f"on {engine} (budget {state.budget:g} s); this size and larger ones are skipped",
         )
+    state.measured(case.sweep, case.size, seconds)
     benchmark.group = case.group
     benchmark.extra_info.update(case.extra_info)
     benchmark(run)

@@ -37,7 +37,7 @@ PY
     continue
   fi
   echo "bench-report: benchmarking $target beside torch"
-  python -m pytest --target="$target" --benchmark-only --benchmark-json="$scratch/$target.json" \
+  python -m pytest --target="$target" --device=cpu --benchmark-only --benchmark-json="$scratch/$target.json" \
     -p no:cacheprovider -q -rs --benchmark-max-time=0.5 "$@"
 done
 
