@@ -109,8 +109,8 @@ class BenchmarkState:
         """The last size measured, and its seconds, when growing them linearly to ``size`` would go
         over the budget: a sweep stops before a size that would take minutes (and gigabytes)."""
         last = self._measured.get(sweep)
-        if last is None or last[0] >= size:
-            return None
+        if last is None or last[0] >= size or last[1] < self.budget / 10:
+            return None  # below a tenth of the budget a round is mostly fixed cost: no prediction
         return last if last[1] * size / last[0] > self.budget else None
 
     def measured(self, sweep: tuple[str, ...], size: int, seconds: float) -> None:

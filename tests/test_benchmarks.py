@@ -35,6 +35,15 @@ class SlowAdapter(TorchAdapter):
         if data.size >= 100:
             time.sleep(0.6)
         return super().tensor(data, device=device, requires_grad=requires_grad)
+
+
+class BreakingAdapter(SlowAdapter):
+    name = "breaking"
+
+    def tensor(self, data, *, device, requires_grad=False):
+        if data.size >= 100:
+            raise RecursionError("maximum recursion depth exceeded")  # as micrograd at 1,000
+        return TorchAdapter.tensor(self, data, device=device, requires_grad=requires_grad)
 """
 
 
@@ -202,3 +211,25 @@ def test_the_report_refuses_a_file_that_is_not_a_benchmark_run(
     (tmp_path / "other.json").write_text(json.dumps({"benchmarks": []}))
     assert report_main([str(tmp_path / "other.json"), "--out", str(tmp_path / "out")]) == 2
     assert "holds no autograd-conformance benchmarks" in capsys.readouterr().err
+
+
+def test_an_engine_that_breaks_at_a_size_ends_the_sweep_with_a_reason(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(slow_engine=SLOW_ENGINE)
+    pytester.syspathinsert()
+    result = pytester.runpytest(
+        "--target=slow_engine:BreakingAdapter",
+        "--benchmark-only",
+        "--benchmark-sizes=3,100,1000",
+        "-k",
+        "test_program and tutorial_mean",
+        "-rs",
+        *QUICK,
+    )
+    result.assert_outcomes(passed=4, skipped=2)
+    result.stdout.fnmatch_lines(
+        [
+            "*failed: one round of tutorial_mean at 100 elements raised RecursionError on target 'breaking'; "
+            "this size and larger ones are skipped*",
+            "*not run at 1,000 elements because one round of tutorial_mean on target 'breaking' failed at 100*",
+        ]
+    )
