@@ -7,16 +7,11 @@ has its snippet here and every snippet its entry.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
 
-import targets
-from conformance.deviations import parse_deviations
+from tests.deviations import assert_snippets_match
 
-DEVIATIONS = Path(targets.__file__).with_name("autograd.deviations")
 X = np.array([0.2254, 0.4946, 0.0936], dtype=np.float32)  # the tutorial's x, In [2]
 
 
@@ -32,7 +27,7 @@ def tutorial_mean(anp):
 # -- the gradient of anp.mean over a float32 array is float64 ------------------------------------------
 
 
-def test_dtypes_vjp_dtype_matches_input(autograd):
+def test_dtypes__vjp_dtype_matches_input(autograd):
     f = tutorial_mean(autograd.numpy)
     value, grad = autograd.value_and_grad(f)(X)
     assert value.dtype == np.float32
@@ -40,7 +35,7 @@ def test_dtypes_vjp_dtype_matches_input(autograd):
     assert autograd.grad(f)(np.array(0.5, np.float32)).dtype == np.float32  # 0-d keeps float32
 
 
-def test_scalar_backward_mean_gradient(autograd):
+def test_scalar_backward__mean_gradient(autograd):
     x = np.ones((2, 3), dtype=np.float32)
     grad = autograd.grad(tutorial_mean(autograd.numpy))(x)
     assert grad.dtype == np.float64  # torch: float32
@@ -50,14 +45,5 @@ def test_scalar_backward_mean_gradient(autograd):
 # -- the file and this module agree ---------------------------------------------------------------------
 
 
-def test_every_deviation_has_its_snippet():
-    """Each entry of autograd.deviations has a test here named after its spec id, and vice versa."""
-    entries = {"test_" + deviation.spec_id.replace(".", "_") for deviation in parse_deviations(DEVIATIONS)}
-    module = sys.modules[__name__]
-    snippets = {
-        name
-        for name in dir(module)
-        if name.startswith("test_") and name != "test_every_deviation_has_its_snippet"
-    }
-    assert sorted(entries - snippets) == [], "deviations without a snippet test"
-    assert sorted(snippets - entries) == [], "snippet tests without a deviation"
+def test_every_entry_has_its_snippet():
+    assert_snippets_match("autograd", globals())

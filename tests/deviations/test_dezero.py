@@ -6,16 +6,11 @@ test checks, in any environment, that every entry has its snippet here and every
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
 
-import targets
-from conformance.deviations import parse_deviations
+from tests.deviations import assert_snippets_match
 
-DEVIATIONS = Path(targets.__file__).with_name("dezero.deviations")
 X = np.array([0.2254, 0.4946, 0.0936], dtype=np.float32)
 
 # dezero 0.0.13 uses np.int, deprecated in numpy 1.20 and gone in 1.24: it warns on import
@@ -46,7 +41,7 @@ def check_zero_d_float32_promoted(dezero, program):
 # -- a 0-d float32 x times a Python number is float64 ------------------------------------------------
 
 
-def test_accumulation_accumulates_over_generated_inputs(dezero):
+def test_accumulation__accumulates_over_generated_inputs(dezero):
     F = dezero.functions
 
     def program(x):
@@ -57,7 +52,7 @@ def test_accumulation_accumulates_over_generated_inputs(dezero):
     check_zero_d_float32_promoted(dezero, program)
 
 
-def test_operators_binary_gradients(dezero):
+def test_operators__binary_gradients(dezero):
     for data, dtype in [(np.array(0.5, np.float32), "float64"), (np.array([0.5], np.float32), "float32")]:
         x, y = dezero.Variable(data), dezero.Variable(np.asarray(data + 1, dtype=np.float32))
         assert (2 - x * y).dtype == dtype
@@ -66,7 +61,7 @@ def test_operators_binary_gradients(dezero):
         assert (x - y).dtype == "float32"  # no Python number: no promotion
 
 
-def test_accumulation_two_graphs_add(dezero):
+def test_accumulation__two_graphs_add(dezero):
     F = dezero.functions
 
     def program(x):
@@ -78,7 +73,7 @@ def test_accumulation_two_graphs_add(dezero):
     check_zero_d_float32_promoted(dezero, program)
 
 
-def test_dtypes_gradient_dtype_matches_input(dezero):
+def test_dtypes__gradient_dtype_matches_input(dezero):
     def program(x):
         z1 = mean(dezero.functions, 2 * (2 * x + 2) ** 2)
         z1.backward()
@@ -87,7 +82,7 @@ def test_dtypes_gradient_dtype_matches_input(dezero):
     check_zero_d_float32_promoted(dezero, program)
 
 
-def test_dtypes_vjp_dtype_matches_input(dezero):
+def test_dtypes__vjp_dtype_matches_input(dezero):
     def program(x):
         z1 = mean(dezero.functions, 2 * (2 * x + 2) ** 2)
         z1.grad = dezero.Variable(np.array(1.0, z1.dtype))  # backward(v) is spelled by seeding out.grad
@@ -97,7 +92,7 @@ def test_dtypes_vjp_dtype_matches_input(dezero):
     check_zero_d_float32_promoted(dezero, program)
 
 
-def test_graph_structure_shared_subexpression(dezero):
+def test_graph_structure__shared_subexpression(dezero):
     def program(x):
         y = 2 * x
         z = dezero.functions.sum(y * y + y)
@@ -107,7 +102,7 @@ def test_graph_structure_shared_subexpression(dezero):
     check_zero_d_float32_promoted(dezero, program)
 
 
-def test_graph_structure_tensor_used_several_times(dezero):
+def test_graph_structure__tensor_used_several_times(dezero):
     def program(x):
         z = dezero.functions.sum(x * x + 3 * x)
         z.backward()
@@ -116,7 +111,7 @@ def test_graph_structure_tensor_used_several_times(dezero):
     check_zero_d_float32_promoted(dezero, program)
 
 
-def test_retain_graph_retain_graph_allows_second_pass_that_adds(dezero):
+def test_retain_graph__retain_graph_allows_second_pass_that_adds(dezero):
     def program(x):
         z1 = mean(dezero.functions, 2 * (2 * x + 2) ** 2)
         z1.backward()
@@ -126,7 +121,7 @@ def test_retain_graph_retain_graph_allows_second_pass_that_adds(dezero):
     check_zero_d_float32_promoted(dezero, program)
 
 
-def test_scalar_backward_mean_gradient(dezero):
+def test_scalar_backward__mean_gradient(dezero):
     def program(x):
         z1 = mean(dezero.functions, 2 * (2 * x + 2) ** 2)
         z1.backward()
@@ -135,7 +130,7 @@ def test_scalar_backward_mean_gradient(dezero):
     check_zero_d_float32_promoted(dezero, program)
 
 
-def test_scalar_backward_sum_gradient(dezero):
+def test_scalar_backward__sum_gradient(dezero):
     def program(x):
         z2 = dezero.functions.sum(2 * (2 * x + 2) ** 2)
         z2.backward()
@@ -144,7 +139,7 @@ def test_scalar_backward_sum_gradient(dezero):
     check_zero_d_float32_promoted(dezero, program)
 
 
-def test_vector_backward_ones_equals_sum(dezero):
+def test_vector_backward__ones_equals_sum(dezero):
     def program(x):
         z = 2 * (2 * x + 2) ** 2
         z.grad = dezero.Variable(np.ones_like(x.data))
@@ -154,7 +149,7 @@ def test_vector_backward_ones_equals_sum(dezero):
     check_zero_d_float32_promoted(dezero, program)
 
 
-def test_vector_backward_random_v(dezero):
+def test_vector_backward__random_v(dezero):
     def program(x):
         z = 2 * (2 * x + 2) ** 2
         z.grad = dezero.Variable(np.full_like(x.data, -1.25))
@@ -173,11 +168,11 @@ def non_scalar_backward(dezero):
     return x
 
 
-def test_backward_errors_non_scalar_refused(dezero):
+def test_backward_errors__non_scalar_refused(dezero):
     np.testing.assert_allclose(non_scalar_backward(dezero).grad.data, 16 * (X + 1), rtol=1e-6)
 
 
-def test_backward_errors_non_scalar_error_class(dezero):
+def test_backward_errors__non_scalar_error_class(dezero):
     assert non_scalar_backward(dezero).grad is not None  # reached: nothing was raised
 
 
@@ -187,15 +182,15 @@ def untracked_backward(dezero):
     return x
 
 
-def test_backward_errors_untracked_refused(dezero):
+def test_backward_errors__untracked_refused(dezero):
     np.testing.assert_allclose(untracked_backward(dezero).grad.data, 16 * (X + 1) / 3, rtol=1e-6)
 
 
-def test_backward_errors_untracked_error_class(dezero):
+def test_backward_errors__untracked_error_class(dezero):
     assert untracked_backward(dezero).grad is not None  # reached: nothing was raised
 
 
-def test_graph_nodes_untracked_results_carry_no_node(dezero):
+def test_graph_nodes__untracked_results_carry_no_node(dezero):
     y = 2 * dezero.Variable(X.copy()) + 2
     assert y.creator is not None
     assert type(y.creator).__name__ == "Add"
@@ -212,21 +207,16 @@ def second_backward(dezero):
     return x
 
 
-def test_retain_graph_second_backward_refused(dezero):
+def test_retain_graph__second_backward_refused(dezero):
     np.testing.assert_allclose(second_backward(dezero).grad.data, 2 * 16 * (X + 1) / 3, rtol=1e-6)
 
 
-def test_retain_graph_second_backward_error_class(dezero):
+def test_retain_graph__second_backward_error_class(dezero):
     assert second_backward(dezero).grad is not None  # reached: nothing was raised
 
 
 # -- the file and this module agree ---------------------------------------------------------------------
 
 
-def test_every_deviation_has_its_snippet():
-    """Each entry of dezero.deviations has a test here named after its spec id, and vice versa."""
-    entries = {"test_" + deviation.spec_id.replace(".", "_") for deviation in parse_deviations(DEVIATIONS)}
-    snippets = {name for name in dir(sys.modules[__name__]) if name.startswith("test_")}
-    snippets.discard("test_every_deviation_has_its_snippet")
-    assert sorted(entries - snippets) == [], "deviations without a snippet test"
-    assert sorted(snippets - entries) == [], "snippet tests without a deviation"
+def test_every_entry_has_its_snippet():
+    assert_snippets_match("dezero", globals())

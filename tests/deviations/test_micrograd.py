@@ -6,28 +6,19 @@ A tensor is a NumPy object array of Values, as the adapter makes it. When one fa
 changed: check the spec and remove the entry.
 """
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
-from conformance.deviations import parse_deviations
+from tests.deviations import assert_snippets_match
 
 engine = pytest.importorskip("micrograd.engine")
 Value = engine.Value
 
-DEVIATIONS = Path(__file__).parents[2] / "targets" / "micrograd.deviations"
 X = [0.2254, 0.4946, 0.0936]
 
 
 def test_every_entry_has_its_snippet():
-    entries = {deviation.spec_id for deviation in parse_deviations(DEVIATIONS)}
-    snippets = {
-        name.removeprefix("test_").replace("__", ".")
-        for name in globals()
-        if name.startswith("test_") and "__" in name
-    }
-    assert entries == snippets
+    assert_snippets_match("micrograd", globals())
 
 
 def values(numbers):

@@ -5,27 +5,18 @@ and asserts what the entry's reason says mygrad does. When one fails, mygrad (or
 entries) has changed: check the spec and remove the entry.
 """
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
-from conformance.deviations import parse_deviations
+from tests.deviations import assert_snippets_match
 
 mg = pytest.importorskip("mygrad")
 
-DEVIATIONS = Path(__file__).parents[2] / "targets" / "mygrad.deviations"
 X = np.array([0.2254, 0.4946, 0.0936], dtype=np.float32)
 
 
 def test_every_entry_has_its_snippet():
-    entries = {deviation.spec_id for deviation in parse_deviations(DEVIATIONS)}
-    snippets = {
-        name.removeprefix("test_").replace("__", ".")
-        for name in globals()
-        if name.startswith("test_") and "__" in name
-    }
-    assert entries == snippets
+    assert_snippets_match("mygrad", globals())
 
 
 # -- NumPy 2 promotes float32 with a Python scalar to float64 (with NumPy < 2 these fail: the entries

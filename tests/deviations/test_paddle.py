@@ -6,16 +6,11 @@ in any environment, that every entry has its snippet here and every snippet its 
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
 
-import targets
-from conformance.deviations import parse_deviations
+from tests.deviations import assert_snippets_match
 
-DEVIATIONS = Path(targets.__file__).with_name("paddle.deviations")
 X = np.array([0.2254, 0.4946, 0.0936], dtype=np.float32)
 
 # paddle warns on import when no ccache is on PATH
@@ -29,7 +24,7 @@ def paddle():
     )
 
 
-def test_accumulation_zero_resets(paddle):
+def test_accumulation__zero_resets(paddle):
     w = paddle.to_tensor(np.ones(3, np.float32), stop_gradient=False)
     (w * 3).sum().backward()
     with pytest.raises(ValueError, match="can't use inplace strategy"):
@@ -44,11 +39,11 @@ def non_scalar_backward(paddle):
     return x
 
 
-def test_backward_errors_non_scalar_refused(paddle):
+def test_backward_errors__non_scalar_refused(paddle):
     np.testing.assert_allclose(non_scalar_backward(paddle).grad.numpy(), 16 * (X + 1), rtol=1e-6)
 
 
-def test_backward_errors_non_scalar_error_class(paddle):
+def test_backward_errors__non_scalar_error_class(paddle):
     assert non_scalar_backward(paddle).grad is not None  # reached: nothing was raised
 
 
@@ -59,13 +54,13 @@ def untracked_backward(paddle):
     return x, z1
 
 
-def test_backward_errors_untracked_refused(paddle):
+def test_backward_errors__untracked_refused(paddle):
     x, z1 = untracked_backward(paddle)
     assert z1.stop_gradient
     assert x.grad is None
 
 
-def test_backward_errors_untracked_error_class(paddle):
+def test_backward_errors__untracked_error_class(paddle):
     untracked_backward(paddle)  # reached the end: nothing was raised
 
 
@@ -73,7 +68,7 @@ def integer_tensor(paddle):
     return paddle.to_tensor(np.array([1, 2, 3]), stop_gradient=False)  # torch: RuntimeError
 
 
-def test_dtypes_integer_tensor_cannot_require_grad(paddle):
+def test_dtypes__integer_tensor_cannot_require_grad(paddle):
     xi = integer_tensor(paddle)
     assert not xi.stop_gradient
     (xi * 2).sum().backward()
@@ -81,42 +76,37 @@ def test_dtypes_integer_tensor_cannot_require_grad(paddle):
     np.testing.assert_array_equal(xi.grad.numpy(), [2, 2, 2])
 
 
-def test_dtypes_integer_requires_grad_error_class(paddle):
+def test_dtypes__integer_requires_grad_error_class(paddle):
     assert integer_tensor(paddle).dtype == paddle.int64  # reached: nothing was raised
 
 
-def test_graph_nodes_leaves_carry_no_node(paddle):
+def test_graph_nodes__leaves_carry_no_node(paddle):
     x = paddle.to_tensor(X, stop_gradient=False)
     assert x.is_leaf
     assert x.grad_fn is not None
     assert x.grad_fn.name() == "GradNodeAccumulation"
 
 
-def test_inplace_leaf_inplace_error_class(paddle):
+def test_inplace__leaf_inplace_error_class(paddle):
     x = paddle.to_tensor(X, stop_gradient=False)
     with pytest.raises(ValueError, match="can't use inplace strategy") as refused:
         x.add_(paddle.to_tensor(1.0))
     assert not isinstance(refused.value, RuntimeError)
 
 
-def test_inplace_refused_leaf_change_leaves_values(paddle):
+def test_inplace__refused_leaf_change_leaves_values(paddle):
     x = paddle.to_tensor(X, stop_gradient=False)
     with pytest.raises(ValueError):
         x.add_(paddle.to_tensor(1.0))
     np.testing.assert_allclose(x.numpy(), X + 1)
 
 
-def test_retain_graph_second_backward_error_class(paddle):
+def test_retain_graph__second_backward_error_class(paddle):
     z1 = (2 * (2 * paddle.to_tensor(X, stop_gradient=False) + 2) ** 2).mean()
     z1.backward()
     with pytest.raises(SystemError, match="TensorWrappers of MeanGradNode do not exist"):
         z1.backward()
 
 
-def test_every_deviation_has_its_snippet():
-    """Each entry of paddle.deviations has a test here named after its spec id, and vice versa."""
-    entries = {"test_" + deviation.spec_id.replace(".", "_") for deviation in parse_deviations(DEVIATIONS)}
-    snippets = {name for name in dir(sys.modules[__name__]) if name.startswith("test_")}
-    snippets.discard("test_every_deviation_has_its_snippet")
-    assert sorted(entries - snippets) == [], "deviations without a snippet test"
-    assert sorted(snippets - entries) == [], "snippet tests without a deviation"
+def test_every_entry_has_its_snippet():
+    assert_snippets_match("paddle", globals())

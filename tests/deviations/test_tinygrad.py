@@ -5,29 +5,20 @@ and asserts what the entry's reason says tinygrad does. When one fails, tinygrad
 spec and remove the entry. Needs ``clang`` on PATH for tinygrad's CPU device.
 """
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
-from conformance.deviations import parse_deviations
+from tests.deviations import assert_snippets_match
 
 tinygrad = pytest.importorskip("tinygrad")
 optim = pytest.importorskip("tinygrad.nn.optim")
 Tensor = tinygrad.Tensor
 
-DEVIATIONS = Path(__file__).parents[2] / "targets" / "tinygrad.deviations"
 X = np.array([0.2254, 0.4946, 0.0936], dtype=np.float32)
 
 
 def test_every_entry_has_its_snippet():
-    entries = {deviation.spec_id for deviation in parse_deviations(DEVIATIONS)}
-    snippets = {
-        name.removeprefix("test_").replace("__", ".")
-        for name in globals()
-        if name.startswith("test_") and "__" in name
-    }
-    assert entries == snippets
+    assert_snippets_match("tinygrad", globals())
 
 
 def zero_d(value=0.5, dtype=np.float32):
