@@ -124,3 +124,12 @@ def _checked(target: str, path: str, adapter: Any) -> Adapter:
                 "subclass conformance.adapter.BaseAdapter"
             )
     return adapter  # type: ignore[no-any-return]
+
+
+if __name__ == "__main__":  # python -m conformance.resolve NAME: exit 1 with the reason if unusable
+    import sys
+
+    try:
+        resolve_target(sys.argv[1])
+    except TargetError as error:
+        sys.exit(str(error))

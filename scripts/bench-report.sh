@@ -24,15 +24,7 @@ scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 
 for target in $targets; do
-  if ! problem=$(python - "$target" 2>&1 <<'PY'
-import sys
-from conformance.resolve import TargetError, resolve_target
-try:
-    resolve_target(sys.argv[1])
-except TargetError as error:
-    sys.exit(str(error))
-PY
-  ); then
+  if ! problem=$(python -m conformance.resolve "$target" 2>&1); then
     echo "bench-report: leaving out $target: $problem"
     continue
   fi

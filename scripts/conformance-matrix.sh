@@ -17,15 +17,7 @@ tox_targets=${MATRIX_TOX:-"dezero"}
 mkdir -p "$out"
 
 for target in $targets; do
-  if ! problem=$(python - "$target" 2>&1 <<'PY'
-import sys
-from conformance.resolve import TargetError, resolve_target
-try:
-    resolve_target(sys.argv[1])
-except TargetError as error:
-    sys.exit(str(error))
-PY
-  ); then
+  if ! problem=$(python -m conformance.resolve "$target" 2>&1); then
     echo "conformance-matrix: leaving out $target: $problem"
     continue
   fi
