@@ -27,7 +27,7 @@ import enum
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 import numpy as np
 
@@ -73,7 +73,6 @@ class Unsupported(BaseException):
         self.feature = feature
 
 
-@runtime_checkable
 class Adapter(Protocol):
     """What the suite needs from an engine. :class:`BaseAdapter` fills in the optional part."""
 

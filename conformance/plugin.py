@@ -38,6 +38,7 @@ pytest_plugins = ("conformance.bench_plugin",)  # the benchmarks' options, off u
 
 SESSION = pytest.StashKey["ConformanceSession"]()
 RESULT = pytest.StashKey[CheckResult]()
+LISTED = pytest.StashKey[Deviation]()  # the known-deviations entry an item matched
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -241,6 +242,7 @@ class ConformancePlugin:
             item.user_properties.append(("spec_id", found.id))
             for deviation in self.session.deviations:
                 if deviation.matches(found.id, parameters):
+                    item.stash[LISTED] = deviation
                     item.add_marker(
                         pytest.mark.xfail(
                             reason=f"known deviation ({deviation.where}): {deviation.reason}",
@@ -301,7 +303,7 @@ class ConformancePlugin:
             and report.longrepr.startswith("[XPASS(strict)]")
         ):
             report.longrepr = (
-                f"{result.spec.id} now passes, but {self._deviation_where(item)} lists it as a known "
+                f"{result.spec.id} now passes, but {item.stash[LISTED].where} lists it as a known "
                 "deviation: remove that entry"
             )
             result.message = report.longrepr
@@ -313,11 +315,6 @@ class ConformancePlugin:
             "repro": result.repro,
         }
         return report
-
-    def _deviation_where(self, item: pytest.Item) -> str:
-        mark = item.get_closest_marker("xfail")
-        reason = str(mark.kwargs.get("reason", "")) if mark else ""
-        return reason.partition("(")[2].partition(")")[0] or "the deviations file"
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         # Built from what the report carries, not from the item, so that it works where the items
