@@ -3,25 +3,28 @@
 A :class:`Workload` is a program from :mod:`conformance.programs` with the inputs it gets at ``n``
 elements; a :class:`Case` is a workload at a size on the target or on the reference. :func:`timed_call`
 returns the function pytest-benchmark times: the spec path (``Engine``, the adapter, the program,
-``backward`` or ``vjp``), then the value and gradients read back to NumPy as the specs read them, then
-``adapter.synchronize(device)``. Reading back is part of the round because lazy engines compute only
-when asked for a value; the synchronisation is because pytest-benchmark does not wait for a device::
+``backward`` or ``vjp``), then the value and gradients read back to NumPy as the specs read them, then,
+on a device other than the CPU, ``adapter.synchronize(device)``. Reading back is part of the round
+because lazy engines compute only when asked for a value; the synchronisation is because
+pytest-benchmark does not wait for a device (on the CPU the read-back has already waited)::
 
     run = timed_call(case)
-    run()  # forward, backward, read back, synchronise
+    run()  # forward, backward, read back, synchronise a CUDA device
 """
 
 from __future__ import annotations
 
+import statistics
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
 from conformance import programs
 from conformance.adapter import Adapter, Capability
-from conformance.runner import VIA_BACKWARD, VIA_VJP, Engine, _differentiate
+from conformance.runner import VIA_BACKWARD, VIA_VJP, Engine
 
 TARGET, REFERENCE = "target", "reference"
 SUITE, DIRECT = "suite", "direct"
@@ -159,32 +162,50 @@ def timed_call(case: Case) -> Callable[[], None]:
     """One round of ``case``: the spec path, the read-back, the device synchronised."""
     adapter, device, workload = case.adapter, case.device, case.workload
     ag = Engine(adapter, device)
-    inputs = workload.inputs(case.size, case.dtype)
+    function = workload.function
+    values = list(workload.inputs(case.size, case.dtype).values())  # in the program's parameter order
     cotangent = None
     if workload.cotangent:
         cotangent = np.random.default_rng(1).standard_normal(case.size).astype(case.dtype)
+    # Everything a round calls is looked up here, once, and the program is called positionally: at
+    # 1,000 elements torch's own work evicts the interpreter's caches, so each lookup, loop and
+    # keyword call in a round costs several times what it costs alone (see README, Benchmarks).
+    read, synchronize = adapter.numpy, adapter.synchronize
+    waits = device != "cpu"  # on the CPU, reading every output back has already waited for the work
 
-    if workload.passes > 1:  # In [17]: k passes through fresh graphs, .grad read after each
+    if case.route != VIA_BACKWARD:
 
-        def accumulate() -> None:
-            leaves = [ag.tensor(value, requires_grad=True) for value in inputs.values()]
-            for _ in range(workload.passes):
-                ag.backward(workload.function(ag, *leaves))
-                for leaf in leaves:
-                    adapter.numpy(ag.grad(leaf))
-            adapter.synchronize(device)
+        def by_vjp() -> None:
+            out, grads = adapter.vjp(lambda *leaves: function(ag, *leaves), values, cotangent, device=device)
+            read(out)
+            for grad in grads:
+                if grad is not None:
+                    read(grad)
+            if waits:
+                synchronize(device)
 
-        return accumulate
+        return by_vjp
 
-    def run() -> None:
-        out, grads = _differentiate(ag, workload.function, inputs, cotangent, case.route or VIA_VJP)
-        adapter.numpy(out)
-        for grad in grads:
-            if grad is not None:
-                adapter.numpy(grad)
-        adapter.synchronize(device)
+    stateful: Any = adapter  # the stateful methods are optional, so not in the Protocol
+    tensor, backward, grad_of = stateful.tensor, stateful.backward, stateful.grad
+    passes = range(workload.passes)  # In [17]: passes through fresh graphs into the same leaves
 
-    return run
+    def by_backward() -> None:
+        leaves = []
+        for value in values:  # a loop, not a comprehension: a comprehension is a frame of its own
+            leaves.append(tensor(value, device=device, requires_grad=True))
+        for _ in passes:
+            out = function(ag, *leaves)
+            backward(out, None if cotangent is None else tensor(cotangent, device=device))
+            read(out)
+            for leaf in leaves:
+                grad = grad_of(leaf)
+                if grad is not None:
+                    read(grad)
+        if waits:
+            synchronize(device)
+
+    return by_backward
 
 
 @dataclass(frozen=True, repr=False)
@@ -220,6 +241,44 @@ class OverheadCase:
             "device": self.device,
             "route": VIA_BACKWARD,
         }
+
+
+def paired_ratio(
+    first: Callable[[], None],
+    second: Callable[[], None],
+    *,
+    seconds: float,
+    at_least: int = 21,
+    clock: Callable[[], float] = time.perf_counter,
+) -> dict[str, float]:
+    """How much longer ``first`` takes than ``second``, from rounds timed back to back in pairs.
+
+    Pairs run for ``seconds`` (and at least ``at_least`` pairs), the order swapped each pair; returns
+    the median of first/second over the pairs, its quartiles and the count::
+
+        paired_ratio(suite, direct, seconds=1.0)  # {"ratio": 1.012, "low": 0.99, "high": 1.03, "pairs": 240}
+
+    Two benchmarks timed one after the other see the machine in two states (other work, the heap's
+    layout): at 1,000,000 elements torch against itself differs by up to 7% that way. Each pair sees
+    one state, so the ratio holds where the two medians do not.
+    """
+    ratios: list[float] = []
+    deadline = clock() + seconds
+    while len(ratios) < at_least or clock() < deadline:
+        swapped = len(ratios) % 2 == 1
+        start = clock()
+        (second if swapped else first)()
+        middle = clock()
+        (first if swapped else second)()
+        end = clock()
+        ahead, behind = middle - start, end - middle
+        ratios.append(behind / ahead if swapped else ahead / behind)
+    low, median, high = statistics.quantiles(ratios, n=4)
+    return {"ratio": median, "low": low, "high": high, "pairs": len(ratios)}
+
+
+def other_way(case: OverheadCase) -> OverheadCase:
+    return replace(case, way=DIRECT if case.way == SUITE else SUITE)
 
 
 def overhead_call(case: OverheadCase) -> Callable[[], None]:

@@ -11,12 +11,18 @@ nothing more. The benchmarks themselves are in :mod:`conformance.benchmarks`, th
 A size whose first round takes longer than the budget ends the sweep for that engine and program:
 it and every larger size are skipped with a reason naming the size and the time, and the JSON lists
 them under ``autograd_conformance.not_measured`` so the report shows what was left out.
+
+``--benchmark-allocator=steady`` (the default) tells glibc's malloc to keep the memory a round frees
+instead of handing it back to the system: otherwise a round at 1,000,000 elements sometimes page-faults
+its megabytes in again and sometimes not, and the same program swings 0.9x-1.4x between runs.
 """
 
 from __future__ import annotations
 
 import argparse
+import ctypes
 import os
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
@@ -26,6 +32,7 @@ import pytest
 DEFAULT_SIZES = (3, 100, 1_000, 10_000, 100_000, 1_000_000)
 """From the tutorial's three elements up in steps of ten, so a size over budget costs at most ~10x it."""
 DEFAULT_BUDGET = 2.0
+ALLOCATORS = ("steady", "system")
 BENCHMARKS_MODULE = Path(__file__).with_name("benchmarks.py")
 STATE = pytest.StashKey["BenchmarkState"]()
 
@@ -73,6 +80,34 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="a size whose first round takes longer ends that engine's sweep of that program; it and "
         f"the larger sizes are skipped with the time. Default: {DEFAULT_BUDGET:g}.",
     )
+    group.addoption(
+        "--benchmark-allocator",
+        metavar="MODE",
+        choices=ALLOCATORS,
+        default="steady",
+        help="steady: glibc's malloc keeps freed memory, so large sizes time the engine, not page "
+        "faults; system: leave malloc as it is. Default: steady.",
+    )
+
+
+def keep_allocator_steady() -> str:
+    """Make glibc's malloc keep what it frees; return what was done, as the report states it.
+
+    Two settings: never trim the heap (freed memory stays mapped) and a fixed mmap threshold at its
+    maximum, 32 MiB (glibc otherwise moves the threshold as blocks are freed). Rounds then reuse
+    memory that is already mapped, as a training loop does in its steady state, and each timing is
+    the engine's work rather than the kernel's page faults. A no-op, said so, where there is no glibc.
+    """
+    if not sys.platform.startswith("linux"):
+        return f"system (steady needs glibc; this is {sys.platform})"
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return "system (steady needs glibc's mallopt; this C library has none)"
+    trim_threshold, mmap_threshold = -1, -3  # M_TRIM_THRESHOLD, M_MMAP_THRESHOLD from <malloc.h>
+    if not (mallopt(trim_threshold, 2**31 - 1) and mallopt(mmap_threshold, 32 * 2**20)):
+        return "system (glibc refused the steady settings)"
+    return "steady (glibc: no heap trimming, mmap threshold fixed at 32 MiB)"
 
 
 def benchmarks_requested(config: pytest.Config) -> bool:
@@ -96,6 +131,7 @@ class BenchmarkState:
     sizes: tuple[int, ...]
     budget: float
     target: str
+    allocator: str = "system"  # what was done to malloc, as keep_allocator_steady says it
     not_measured: list[dict[str, Any]] = field(default_factory=list)
     _cutoffs: dict[tuple[str, ...], tuple[int, float]] = field(default_factory=dict)
     _measured: dict[tuple[str, ...], tuple[int, float]] = field(default_factory=dict)
@@ -134,6 +170,8 @@ def pytest_configure(config: pytest.Config) -> None:
     if target is None or not benchmarks_requested(config):
         return
     state = BenchmarkState(config.getoption("benchmark_sizes"), config.getoption("benchmark_budget"), target)
+    if config.getoption("benchmark_allocator") == "steady":
+        state.allocator = keep_allocator_steady()
     config.stash[STATE] = state
     config.pluginmanager.register(_JsonRecorder(state), "autograd-conformance-benchmarks")
 
@@ -151,6 +189,7 @@ class _JsonRecorder:
             "budget_seconds": self.state.budget,
             "not_measured": self.state.not_measured,
             "omp_num_threads": os.environ.get("OMP_NUM_THREADS"),
+            "allocator": self.state.allocator,
             # other work on the machine is the commonest source of noise; kept out of machine_info,
             # which --benchmark-compare requires to be equal between runs
             "load_average": [round(load, 2) for load in os.getloadavg()]

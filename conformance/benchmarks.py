@@ -19,7 +19,17 @@ from typing import Any
 import pytest
 
 from conformance.adapter import Unsupported
-from conformance.bench_cases import DIRECT, SUITE, Case, OverheadCase, cases, overhead_call, timed_call
+from conformance.bench_cases import (
+    DIRECT,
+    SUITE,
+    Case,
+    OverheadCase,
+    cases,
+    other_way,
+    overhead_call,
+    paired_ratio,
+    timed_call,
+)
 from conformance.bench_plugin import STATE, BenchmarkState
 
 
@@ -103,13 +113,21 @@ def test_program(benchmark: Any, case: Case, request: pytest.FixtureRequest) -> 
     benchmark(run)
 
 
-def test_overhead(benchmark: Any, case: OverheadCase) -> None:
-    """tutorial_mean on torch by the suite's path, and written directly in torch, side by side."""
+def test_overhead(benchmark: Any, case: OverheadCase, request: pytest.FixtureRequest) -> None:
+    """tutorial_mean on torch by the suite's path, and written directly in torch, side by side.
+
+    The suite's entry also keeps the ratio of the two from rounds timed in pairs (``paired``): the
+    overhead's verdict, since two benchmarks timed one after the other differ by more than the
+    harness costs (see :func:`conformance.bench_cases.paired_ratio`).
+    """
     run = overhead_call(case)
     run()  # the first round allocates and warms caches; pytest-benchmark does not time it
     benchmark.group = case.group
     benchmark.extra_info.update(case.extra_info)
     benchmark(run)
+    if case.way == SUITE:
+        seconds = float(request.config.getoption("benchmark_max_time", 1.0))  # its default is a string
+        benchmark.extra_info["paired"] = paired_ratio(run, overhead_call(other_way(case)), seconds=seconds)
 
 
 def _round_after_warm_up(run: Any, budget: float) -> float:

@@ -327,19 +327,12 @@ def _differentiate(
             cotangent,
             device=ag.device,
         )
-    # Plain loops, not comprehensions: this is the timed path of every benchmark, and at 1,000
-    # elements a comprehension's frame is a measurable share of a torch round (see README).
+    # conformance.bench_cases.timed_call times the same steps, written for speed
     adapter: Any = ag.adapter  # the stateful methods are optional, so not in the Protocol
-    device = ag.device
-    leaves = {}
-    for name, value in inputs.items():
-        leaves[name] = adapter.tensor(value, device=device, requires_grad=True)
+    leaves = {name: ag.tensor(value, requires_grad=True) for name, value in inputs.items()}
     out = function(ag, **leaves)
-    adapter.backward(out, None if cotangent is None else adapter.tensor(cotangent, device=device))
-    grads = []
-    for leaf in leaves.values():
-        grads.append(adapter.grad(leaf))
-    return out, grads
+    adapter.backward(out, None if cotangent is None else ag.tensor(cotangent))
+    return out, [adapter.grad(leaf) for leaf in leaves.values()]
 
 
 def _plain(adapter: Adapter, value: Any) -> Any:

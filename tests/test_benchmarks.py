@@ -4,11 +4,12 @@ the report command. Speed itself is measured by the benchmarks, never asserted h
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from conformance.bench_cases import WORKLOADS
+from conformance.bench_cases import WORKLOADS, paired_ratio
 from conformance.bench_report import main as report_main
 
 QUICK = (
@@ -45,6 +46,13 @@ class BreakingAdapter(SlowAdapter):
             raise RecursionError("maximum recursion depth exceeded")  # as micrograd at 1,000
         return TorchAdapter.tensor(self, data, device=device, requires_grad=requires_grad)
 """
+
+
+@pytest.fixture(autouse=True)
+def _benchmarks_stay_on_in_an_xdist_worker(monkeypatch: pytest.MonkeyPatch) -> None:
+    # pytest-benchmark turns itself off when this variable says it runs in an xdist worker; the runs
+    # these tests start are in-process and not distributed, so under `pytest -n 2` they would fail
+    monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
 
 
 def _groups(path: Path) -> dict[str, list[dict]]:
@@ -85,10 +93,13 @@ def test_each_group_holds_the_target_beside_the_reference(pytester: pytest.Pytes
                 (size, "float32", "backward", "cpu")
             }
             assert {info["engine"] for info in entries} == {"torch"}
-        assert sorted(info["overhead"] for info in groups[f"overhead[tutorial_mean-{size}]"]) == [
-            "direct",
-            "suite",
-        ]
+        overhead = {info["overhead"]: info for info in groups[f"overhead[tutorial_mean-{size}]"]}
+        assert sorted(overhead) == ["direct", "suite"]
+        paired = overhead["suite"]["paired"]  # the verdict's measurement rides on the suite's entry
+        assert paired["pairs"] >= 21 and paired["low"] <= paired["ratio"] <= paired["high"]
+        assert "paired" not in overhead["direct"]
+    allocator = json.loads(path.read_text())["autograd_conformance"]["allocator"]
+    assert allocator.startswith("steady (glibc: no heap trimming")
     assert "no spec ran" in result.stdout.str()  # --benchmark-only runs the benchmarks alone
 
 
@@ -139,11 +150,62 @@ def test_bad_sizes_are_refused_with_a_sentence(pytester: pytest.Pytester, value:
     )
 
 
+def test_a_system_allocator_is_left_alone_and_said_so(pytester: pytest.Pytester) -> None:
+    path = pytester.path / "bench.json"
+    result = pytester.runpytest(
+        "--target=torch",
+        "--benchmark-only",
+        f"--benchmark-json={path}",
+        "--benchmark-sizes=3",
+        "--benchmark-allocator=system",
+        "-k",
+        "tutorial_sum",
+        *QUICK,
+    )
+    assert result.ret == 0, result.stdout.str()
+    assert json.loads(path.read_text())["autograd_conformance"]["allocator"] == "system"
+
+
+def test_a_bad_allocator_is_refused_with_the_choices(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest("--target=torch", "--benchmark-only", "--benchmark-allocator=jemalloc")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--benchmark-allocator*invalid choice*'jemalloc'*steady*system*"])
+
+
+class _FakeClock:
+    """A clock that only the timed functions move: each advances it by its own cost."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def costing(self, seconds: float) -> Callable[[], None]:
+        def run() -> None:
+            self.now += seconds
+
+        return run
+
+
+def test_paired_ratio_divides_each_pair_the_right_way_round_whatever_ran_first() -> None:
+    clock = _FakeClock()
+    # first costs 3, second 2: the ratio is 1.5 in every pair, though half the pairs run second first
+    paired = paired_ratio(clock.costing(3.0), clock.costing(2.0), seconds=100.0, clock=clock)
+    assert paired == {"ratio": 1.5, "low": 1.5, "high": 1.5, "pairs": 21}  # 100 s buy 20 pairs; 21 at least
+
+
+def test_paired_ratio_runs_pairs_for_the_time_it_is_given() -> None:
+    clock = _FakeClock()
+    paired = paired_ratio(clock.costing(0.01), clock.costing(0.01), seconds=1.0, clock=clock)
+    assert paired["pairs"] == 50 and paired["ratio"] == 1.0
+
+
 def _bench(group: str, median: float, **info: object) -> dict:
     return {"group": group, "name": group, "extra_info": info, "stats": {"median": median, "data": [median]}}
 
 
-def _hand_made_run(path: Path) -> None:
+def _hand_made_run(path: Path, paired: dict[str, float] | None = None) -> None:
     benchmarks = []
     for program, family in (("tutorial_mean", "scalar backward"), ("tutorial_z", "vector backward")):
         for size in (3, 1000):
@@ -165,8 +227,9 @@ def _hand_made_run(path: Path) -> None:
                     )
                 )
     for way, median in (("suite", 1.2e-4), ("direct", 1e-4)):
+        info = {"paired": paired} if paired is not None and way == "suite" else {}
         benchmarks.append(
-            _bench("overhead[tutorial_mean-1000]", median, overhead=way, size=1000, device="cpu")
+            _bench("overhead[tutorial_mean-1000]", median, overhead=way, size=1000, device="cpu", **info)
         )
     not_measured = [{"role": "target", "engine": "mine", "program": "tutorial_z", "size": 10_000,
                      "device": "cpu", "reason": "too slow: one round took 3.00 s"}]  # fmt: skip
@@ -195,7 +258,10 @@ def test_the_report_turns_json_into_a_table_and_plots(
     assert "| `tutorial_mean` | scalar backward | 2.00× | 2.00× |" in text
     assert "| `tutorial_z` | 600 µs / 300 µs | 200 ms / 100 ms |" in text
     assert "too slow: one round took 3.00 s" in text
-    assert "| mine | 1,000 | cpu | 120 µs | 100 µs | 1.200 | **over 1.05** |" in text
+    assert (
+        "| mine | 1,000 | cpu | 120 µs | 100 µs | 1.200 | not measured (the verdict uses the medians) "
+        "| **over 1.05** |"
+    ) in text
     assert "Test CPU" in text and "mine 1.0" in text and "torch 1.0" in text
     for stem in ("time_vs_size", "ratio_to_torch"):
         assert (out / f"{stem}.png").read_bytes().startswith(b"\x89PNG")
@@ -203,6 +269,19 @@ def test_the_report_turns_json_into_a_table_and_plots(
         assert f"({stem}.png)" in text
     assert "data" not in json.loads((out / "runs" / "mine.json").read_text())["benchmarks"][0]["stats"]
     assert "WARNING: overhead: the suite's path takes 1.200x direct torch" in capsys.readouterr().out
+
+
+def test_the_overhead_verdict_rests_on_the_paired_ratio(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for ratio, verdict in ((1.02, "ok"), (1.08, "**over 1.05**")):
+        # the medians say 1.200 either way: timed one after the other, they drift apart
+        _hand_made_run(tmp_path / "mine.json", paired={"ratio": ratio, "low": 1.0, "high": 1.1, "pairs": 300})
+        assert report_main([str(tmp_path / "mine.json"), "--out", str(tmp_path / "out"), "--no-plots"]) == 0
+        text = (tmp_path / "out" / "report.md").read_text()
+        assert f"| 120 µs | 100 µs | 1.200 | {ratio:.3f} (1.000-1.100, 300 pairs) | {verdict} |" in text
+        warned = "WARNING: overhead: the suite's path takes 1.080x direct torch" in capsys.readouterr().out
+        assert warned == (ratio > 1.05)
 
 
 def test_the_report_refuses_a_file_that_is_not_a_benchmark_run(
