@@ -198,8 +198,9 @@ class _JsonRecorder:
         }
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
-        # --benchmark-json is an argparse.FileType: each of pytest's parses of the command line opens
-        # the file, pytest-benchmark writes and closes only the last one, and the first one leaks
+        # up to pytest-benchmark 5.1, --benchmark-json is an argparse.FileType: each of pytest's parses
+        # of the command line opens the file, pytest-benchmark writes and closes only the last one, and
+        # the first one leaks (from 5.2 on it is a path, and there is nothing to close)
         early = getattr(config.known_args_namespace, "benchmark_json", None)
-        if early is not None and not early.closed:
+        if early is not None and not getattr(early, "closed", True):
             early.close()
