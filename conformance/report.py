@@ -86,7 +86,7 @@ def build_report(
             "capabilities": [c.value for c in Capability if c in target.capabilities],
             "lacks": [c.value for c in Capability if c not in target.capabilities],
             "dtypes": list(target.dtypes),
-            "deviations_file": None if session.deviations_path is None else str(session.deviations_path),
+            "deviations_file": None if session.deviations_path is None else _shown(session.deviations_path),
             "known_deviations": len(session.deviations),
             "stale_deviations": [
                 {"spec_id": stale.spec_id, "where": stale.where} for stale in session.stale_deviations()
@@ -327,3 +327,12 @@ def _junit_xml(config: pytest.Config) -> Any:
     except ImportError:  # pytest moved it: the names stay pytest's own, and a test says so
         return None
     return config.stash.get(xml_key, None)
+
+
+def _shown(path: Path) -> str:
+    """``path`` relative to the working directory where it lies under it: reports get committed, and
+    another machine's absolute paths say nothing to their readers."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)

@@ -4,16 +4,18 @@
 #   scripts/conformance-matrix.sh                         # every target whose engine is installed
 #   MATRIX_TARGETS="torch mygrad" scripts/conformance-matrix.sh
 #   MATRIX_TOX="dezero paddle tensorflow" scripts/conformance-matrix.sh   # these run in their tox env
+#   MATRIX_TARGETS= MATRIX_TOX= scripts/conformance-matrix.sh             # only re-render the matrix
 #
 # Each target writes reports/conformance/TARGET.json (--conformance-report); the matrix
 # (matrix.md, matrix.html) and the README's per-engine summary are generated from those files,
 # never edited by hand. A target whose engine is not installed is left out with a line saying so.
+# The HTML page embeds the benchmark plots of reports/benchmarks/ (scripts/bench-report.sh) if present.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
 out=reports/conformance
-targets=${MATRIX_TARGETS:-"torch tinygrad mygrad micrograd autograd jax mlx"}
-tox_targets=${MATRIX_TOX:-"dezero"}
+targets=${MATRIX_TARGETS-"torch tinygrad mygrad micrograd autograd jax mlx"}
+tox_targets=${MATRIX_TOX-"dezero"}
 mkdir -p "$out"
 
 for target in $targets; do
@@ -38,6 +40,13 @@ for target in $tox_targets; do
 done
 rm -f "$out"/*.log
 
-python -m conformance.render "$out"/*.json --markdown "$out/matrix.md" --html "$out/matrix.html"
+shopt -s nullglob
+plots=(reports/benchmarks/time_vs_size.png reports/benchmarks/ratio_to_torch.png)
+images=()
+for plot in "${plots[@]}"; do
+  [ -f "$plot" ] && images+=("$plot")
+done
+python -m conformance.render "$out"/*.json --markdown "$out/matrix.md" --html "$out/matrix.html" \
+  ${images[@]:+--images "${images[@]}"}
 python -m conformance.readme
 echo "conformance-matrix: wrote $out/matrix.md, $out/matrix.html and the README summary"

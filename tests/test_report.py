@@ -229,6 +229,7 @@ class Crashing(TorchAdapter):
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     report = json.loads((pytester.path / "report.json").read_text(encoding="utf-8"))
     specs = {spec["id"]: spec for spec in report["specs"]}
+    assert report["target"]["deviations_file"] == "passing.deviations"  # under the working directory
     listed = specs["accumulation.repeated_backward_adds"]
     assert listed["outcome"] == "failed"
     assert "now passes, but" in listed["message"]
