@@ -172,6 +172,32 @@ def test_a_bad_allocator_is_refused_with_the_choices(pytester: pytest.Pytester) 
     result.stderr.fnmatch_lines(["*--benchmark-allocator*invalid choice*'jemalloc'*steady*system*"])
 
 
+def test_steady_allocator_says_why_it_was_not_applied(monkeypatch: pytest.MonkeyPatch) -> None:
+    import ctypes
+    import sys
+
+    from conformance import bench_plugin
+
+    monkeypatch.setattr(sys, "platform", "darwin")
+    assert bench_plugin.keep_allocator_steady() == "system (steady needs glibc; this is darwin)"
+    monkeypatch.setattr(sys, "platform", "linux")
+
+    class _Musl:  # a C library without mallopt
+        pass
+
+    monkeypatch.setattr(ctypes, "CDLL", lambda name: _Musl())
+    assert bench_plugin.keep_allocator_steady() == (
+        "system (steady needs glibc's mallopt; this C library has none)"
+    )
+
+    class _Refusing:
+        def mallopt(self, parameter: int, value: int) -> int:
+            return 0  # glibc's answer to a value out of range
+
+    monkeypatch.setattr(ctypes, "CDLL", lambda name: _Refusing())
+    assert bench_plugin.keep_allocator_steady() == "system (glibc refused the steady settings)"
+
+
 class _FakeClock:
     """A clock that only the timed functions move: each advances it by its own cost."""
 
