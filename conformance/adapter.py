@@ -47,7 +47,7 @@ class Capability(enum.Enum):
     BACKWARD_GRADIENT = "backward(gradient)"  # out.backward(v) with an explicit gradient
     RETAIN_GRAPH = "retain_graph"  # backward(retain_graph=True) keeps the graph for another pass
     RETAIN_GRAD = "retain_grad"  # a non-leaf keeps its .grad after retain_grad()
-    ZERO_GRAD = "grad.zero_()"  # zeroing a .grad tensor in place
+    ZERO_GRAD = "grad.zero_()"  # resetting a leaf's .grad: torch's grad.zero_(), dezero's cleargrad()
     DETACH = "detach"  # detach() returns an untracked tensor
     DETACH_INPLACE = "detach_"  # detach_() untracks a tensor in place
     SHARED_STORAGE = "storage sharing"  # whether two tensors share memory can be asked
@@ -154,7 +154,7 @@ class BaseAdapter:
     backward = _missing(Capability.BACKWARD)  # (t, gradient=None, retain_graph=False) -> None
     grad = _missing(Capability.BACKWARD)  # (t) -> Tensor | None
     retain_grad = _missing(Capability.RETAIN_GRAD)  # (t) -> None
-    zero_ = _missing(Capability.ZERO_GRAD)  # (grad) -> None, zeroes in place
+    zero_grad_of = _missing(Capability.ZERO_GRAD)  # (leaf) -> None, resets leaf's .grad as the engine does
     detach = _missing(Capability.DETACH)  # (t) -> Tensor
     detach_ = _missing(Capability.DETACH_INPLACE)  # (t) -> Tensor, t untracked in place
     shares_storage = _missing(Capability.SHARED_STORAGE)  # (a, b) -> bool

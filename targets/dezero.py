@@ -19,8 +19,7 @@ from conformance.adapter import BaseAdapter, Capability, Tensor
 
 # Not declared, because dezero lacks them: requires_grad flags (every Variable is tracked); torch's
 # node names (creator is Add, Mul, ...); retain_grad() on one tensor (dezero only has
-# backward(retain_grad=True) for all of them); zeroing a .grad in place (x.cleargrad() sets it to
-# None); detach (y.unchain() cuts the creator in place, but leaves y tracked); add_ (x += 1 makes a
+# backward(retain_grad=True) for all of them); detach (y.unchain() cuts the creator in place, but leaves y tracked); add_ (x += 1 makes a
 # new Variable); an optimizer over a list of tensors (SGD().setup(model) takes a dezero Model).
 
 
@@ -33,6 +32,7 @@ class DezeroAdapter(BaseAdapter):
             Capability.BACKWARD,
             Capability.BACKWARD_GRADIENT,  # spelled out.grad = v; out.backward()
             Capability.RETAIN_GRAPH,  # dezero never frees the graph: there is nothing to retain
+            Capability.ZERO_GRAD,  # spelled x.cleargrad(), which sets .grad to None
             Capability.NO_GRAD,
             Capability.INTEGER_TENSORS,
         }
@@ -72,6 +72,9 @@ class DezeroAdapter(BaseAdapter):
 
     def grad(self, tensor: Tensor) -> Tensor | None:
         return tensor.grad
+
+    def zero_grad_of(self, tensor: Tensor) -> None:
+        tensor.cleargrad()
 
     def no_grad(self) -> AbstractContextManager[Any]:
         return dezero.no_grad()

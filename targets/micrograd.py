@@ -32,6 +32,7 @@ class MicrogradAdapter(BaseAdapter):
             Capability.BACKWARD,
             Capability.RETAIN_GRAPH,  # the graph is never freed: retain_graph=True is the only behaviour
             Capability.RETAIN_GRAD,  # every Value in the graph keeps its .grad: nothing to ask for
+            Capability.ZERO_GRAD,  # spelled value.grad = 0, as micrograd's Module.zero_grad() does
             Capability.INTEGER_TENSORS,
         }
     )
@@ -74,6 +75,10 @@ class MicrogradAdapter(BaseAdapter):
     def grad(self, tensor: Any) -> np.ndarray:
         values = _values(tensor)
         return np.array([value.grad for value in values.flat]).reshape(values.shape)
+
+    def zero_grad_of(self, tensor: Any) -> None:
+        for value in _values(tensor).flat:
+            value.grad = 0
 
     def retain_grad(self, tensor: Any) -> None:
         pass  # micrograd keeps the .grad of every Value anyway

@@ -75,8 +75,8 @@ class MygradAdapter(BaseAdapter):
     def retain_grad(self, tensor: Tensor) -> None:
         pass  # mygrad keeps the .grad of non-leaves anyway
 
-    def zero_(self, grad: np.ndarray) -> None:
-        grad[...] = 0
+    def zero_grad_of(self, tensor: Tensor) -> None:
+        tensor.grad[...] = 0  # .grad is a NumPy array; mygrad has no zero_()
 
     def detach(self, tensor: Tensor) -> Tensor:
         return mg.astensor(tensor, constant=True)

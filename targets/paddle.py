@@ -38,6 +38,9 @@ class PaddleAdapter(TorchLikeAdapter):
         tensor.stop_gradient = not flag
         return tensor
 
+    def zero_grad_of(self, tensor: Tensor) -> None:
+        tensor.clear_grad()  # paddle refuses grad.zero_() on a leaf's grad; clear_grad() zeroes it
+
     def retain_grad(self, tensor: Tensor) -> None:
         tensor.retain_grads()  # spelled in the plural
 

@@ -88,8 +88,9 @@ class TinygradAdapter(BaseAdapter):
     def retain_grad(self, tensor: Tensor) -> None:
         pass  # tinygrad fills .grad of non-leaves anyway
 
-    def zero_(self, grad: Tensor) -> None:
-        grad.assign(grad.zeros_like())  # tinygrad has no zero_(); assign is its in-place write
+    def zero_grad_of(self, tensor: Tensor) -> None:
+        grad: Any = tensor.grad
+        grad.assign(grad.zeros_like())  # tinygrad has no zero_(); assign writes in place
 
     def detach(self, tensor: Tensor) -> Tensor:
         return tensor.detach()

@@ -78,8 +78,8 @@ class TorchLikeAdapter(BaseAdapter):
     def retain_grad(self, tensor: Tensor) -> None:
         tensor.retain_grad()
 
-    def zero_(self, grad: Tensor) -> None:
-        grad.zero_()
+    def zero_grad_of(self, tensor: Tensor) -> None:
+        tensor.grad.zero_()
 
     def detach(self, tensor: Tensor) -> Tensor:
         return tensor.detach()

@@ -211,7 +211,7 @@ from targets.pytorch import TorchAdapter
 class Crashing(TorchAdapter):
     name = "crashing"
     deviations = None
-    def zero_(self, grad):
+    def zero_grad_of(self, tensor):
         raise KeyboardInterrupt if False else ZeroDivisionError("no zeroing today")
 """
     )

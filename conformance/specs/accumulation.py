@@ -1,5 +1,9 @@
 """Accumulation and zeroing: backward adds into .grad; .grad.zero_() resets it.
 
+Zeroing goes through ``adapter.zero_grad_of(leaf)``: torch's ``leaf.grad.zero_()``, or the engine's
+own way to reset a leaf's gradient (dezero's ``cleargrad()``, paddle's ``clear_grad()``, micrograd's
+``value.grad = 0``), so the spec asks what zeroing does, not how it is spelled.
+
 Covers tutorial In [17] (3, 6, 9) and In [18] (3, 3, 3 with zero_), then the same over generated
 inputs and two different graphs. The optimizer's zero_grad is in ``optimizer``.
 """
@@ -43,7 +47,7 @@ def test_zero_resets(conform):
         for _ in range(3):
             ag.backward(ag.sum(weights * 3))
             seen.append(ag.numpy(ag.grad(weights)))
-            ag.zero_(ag.grad(weights))
+            ag.zero_grad_of(weights)
         return {"weights.grad after each pass": seen, "weights.grad at the end": ag.grad(weights)}
 
     expect = {"weights.grad after each pass": [np.full(3, 3.0)] * 3, "weights.grad at the end": np.zeros(3)}

@@ -215,6 +215,18 @@ def test_retain_graph__second_backward_error_class(dezero):
     assert second_backward(dezero).grad is not None  # reached: nothing was raised
 
 
+# -- cleargrad() drops the gradient ---------------------------------------------------------------------
+
+
+def test_accumulation__zero_resets(dezero):
+    w = dezero.Variable(np.ones(3, np.float32))
+    for _ in range(3):
+        dezero.functions.sum(w * 3).backward()
+        np.testing.assert_array_equal(w.grad.data, np.full(3, 3.0))  # zeroing works: each pass sees 3
+        w.cleargrad()  # dezero's way to reset a gradient
+    assert w.grad is None  # torch's w.grad.zero_() leaves a tensor of zeros
+
+
 # -- the file and this module agree ---------------------------------------------------------------------
 
 
