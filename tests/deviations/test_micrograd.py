@@ -35,6 +35,18 @@ def test_accumulation__repeated_backward_adds():
     assert all(type(w.grad) is int for w in weights)
 
 
+def test_accumulation__zero_resets():
+    weights = values(np.ones(3, dtype=np.float32))
+    seen = []
+    for _ in range(3):
+        np.sum(weights * 3).backward()
+        seen.append([w.grad for w in weights])
+        for w in weights:
+            w.grad = 0  # micrograd's zeroing, as its Module.zero_grad() does it
+    assert seen == [[3, 3, 3]] * 3  # zeroing works
+    assert all(type(grad) is int for grads in seen for grad in grads)
+
+
 def test_backward_errors__non_scalar_error_class():
     z = 2 * (2 * values(X) + 2) ** 2
     with pytest.raises(AttributeError, match="has no attribute 'backward'"):
