@@ -3,7 +3,9 @@
 The behaviour spec asks only whether the engine refuses; the ``_error_class`` spec asks, more
 strictly, whether it raises torch's exception class (RuntimeError; a subclass counts). Covers the text
 around tutorial In [6]: backward needs a single value or an explicit gradient, and needs something
-that requires grad. Second backward through a freed graph is in ``retain_graph``.
+that requires grad; the first also on the functional route (a vjp with no cotangent), which is how
+functional engines (jax, autograd, mlx, tensorflow) meet it. Second backward through a freed graph is
+in ``retain_graph``.
 """
 
 import numpy as np
@@ -18,6 +20,13 @@ X = np.array([0.2254, 0.4946, 0.0936], dtype=np.float32)
 def non_scalar(ag, x):
     z = 2 * (2 * ag.tensor(x, requires_grad=True) + 2) ** 2
     return {"error": ag.raises(lambda: ag.backward(z))}
+
+
+def non_scalar_vjp(ag, x):
+    def program(t):
+        return 2 * (2 * t + 2) ** 2
+
+    return {"error": ag.raises(lambda: ag.vjp(program, [x], None, device=ag.device))}
 
 
 def untracked(ag, x):
@@ -35,6 +44,12 @@ def test_non_scalar_refused(conform):
 def test_non_scalar_error_class(conform):
     """The refusal of backward() on a non-scalar result raises RuntimeError, as torch does."""
     conform.observe(non_scalar, X)
+
+
+@spec("In [6]", needs=[Capability.VJP])
+def test_non_scalar_vjp_refused(conform):
+    """A vjp of a 3-element result with no cotangent is refused, as backward() is, not silently summed."""
+    conform.refusal(non_scalar_vjp, X)
 
 
 @spec("In [6]", needs=BACKWARD)

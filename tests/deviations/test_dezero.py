@@ -176,6 +176,11 @@ def test_backward_errors__non_scalar_error_class(dezero):
     assert non_scalar_backward(dezero).grad is not None  # reached: nothing was raised
 
 
+def test_backward_errors__non_scalar_vjp_refused(dezero):
+    # dezero has no functional API: the adapter's vjp is this backward()
+    np.testing.assert_allclose(non_scalar_backward(dezero).grad.data, 16 * (X + 1), rtol=1e-6)
+
+
 def untracked_backward(dezero):
     x = dezero.Variable(X.copy())  # there is no requires_grad=False to ask for
     mean(dezero.functions, 2 * (2 * x + 2) ** 2).backward()  # torch: RuntimeError, does not require grad

@@ -38,6 +38,11 @@ def test_backward_errors__non_scalar_error_class(paddle):
     assert non_scalar_backward(paddle).grad is not None  # reached: nothing was raised
 
 
+def test_backward_errors__non_scalar_vjp_refused(paddle):
+    # the adapter's vjp is this backward()
+    np.testing.assert_allclose(non_scalar_backward(paddle).grad.numpy(), 16 * (X + 1), rtol=1e-6)
+
+
 def untracked_backward(paddle):
     x = paddle.to_tensor(X)  # stop_gradient=True, the default
     z1 = (2 * (2 * x + 2) ** 2).mean()

@@ -134,7 +134,11 @@ def retain_grad_ignored() -> Parts:
 # -- backward: where it starts, what it refuses, how it walks the graph -----------------------------
 
 
-@caught_by("backward_errors.non_scalar_refused", "backward_errors.non_scalar_error_class")
+@caught_by(
+    "backward_errors.non_scalar_refused",
+    "backward_errors.non_scalar_error_class",
+    "backward_errors.non_scalar_vjp_refused",  # the default vjp goes through the same backward
+)
 def non_scalar_backward_sums() -> Parts:
     """backward() on a non-scalar with no gradient starts from ones: it silently sums."""
     return _tensor(
