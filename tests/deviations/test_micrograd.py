@@ -25,24 +25,27 @@ def values(numbers):
     return np.array([Value(number) for number in numbers], dtype=object)
 
 
-def test_accumulation__repeated_backward_adds():
+def grads_over_three_passes(*, zeroing):
+    """weights.grad after each of three backward passes of sum(weights * 3), In [17] and In [18]."""
     weights = values(np.ones(3, dtype=np.float32))
     seen = []
     for _ in range(3):
         np.sum(weights * 3).backward()
         seen.append([w.grad for w in weights])
+        if zeroing:
+            for w in weights:
+                w.grad = 0  # micrograd's zeroing, as its Module.zero_grad() does it
+    return seen
+
+
+def test_accumulation__repeated_backward_adds():
+    seen = grads_over_three_passes(zeroing=False)
     assert seen == [[3, 3, 3], [6, 6, 6], [9, 9, 9]]
-    assert all(type(w.grad) is int for w in weights)
+    assert all(type(grad) is int for grads in seen for grad in grads)
 
 
 def test_accumulation__zero_resets():
-    weights = values(np.ones(3, dtype=np.float32))
-    seen = []
-    for _ in range(3):
-        np.sum(weights * 3).backward()
-        seen.append([w.grad for w in weights])
-        for w in weights:
-            w.grad = 0  # micrograd's zeroing, as its Module.zero_grad() does it
+    seen = grads_over_three_passes(zeroing=True)
     assert seen == [[3, 3, 3]] * 3  # zeroing works
     assert all(type(grad) is int for grads in seen for grad in grads)
 
