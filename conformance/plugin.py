@@ -119,6 +119,15 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.register(ReportPlugin(session, report_path), "autograd-conformance-report")
 
 
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    # `pytest --benchmark-only` or a bare `pytest` where nothing else is collected: say what was missing
+    if config.getoption("target") is None and exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED:
+        terminalreporter.write_line(
+            "autograd-conformance: no --target given, so no spec or benchmark was collected; run "
+            "pytest --target=NAME (pytest --list-targets shows the choices)"
+        )
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "conform" in metafunc.fixturenames and SESSION not in metafunc.config.stash:
         skip = pytest.mark.skip(reason="no target: run the specs with --target=NAME")

@@ -264,6 +264,14 @@ def test_without_target_no_spec_runs(pytester):
     assert "autograd conformance" not in result.stdout.str()
 
 
+def test_nothing_collected_without_target_says_what_was_missing(pytester):
+    result = pytester.runpytest("-p", "no:cacheprovider", "--benchmark-only")
+    assert result.ret == pytest.ExitCode.NO_TESTS_COLLECTED
+    result.stdout.fnmatch_lines(
+        ["autograd-conformance: no --target given, so no spec or benchmark was collected; *"]
+    )
+
+
 def test_summary_and_failures_survive_xdist(adapters):
     result = adapters.runpytest_subprocess(
         "-p",
