@@ -95,8 +95,9 @@ def load_run(path: Path) -> Run:
         elif "overhead" in info:
             ways = overhead[(int(info["size"]), info["device"])]
             ways[info["overhead"]] = median
-            if "paired" in info:
-                ways["paired"] = info["paired"]
+            for key in ("paired", "paired_control"):
+                if key in info:
+                    ways[key] = info[key]
     target = extra.get("target") or next((t.target for t in timings), None)
     if target is None:
         raise ReportError(f"{path}: holds no autograd-conformance benchmarks (run pytest --benchmark-only)")
@@ -124,6 +125,7 @@ class Overhead:
     ratio: float  # the paired ratio where the run has one, else suite / direct
     spread: tuple[float, float] | None  # the paired ratio's quartiles
     pairs: int  # 0: no paired measurement, the ratio is of the two medians
+    control: float | None  # direct torch against itself, measured as the paired ratio is
     verdict: str
 
 
@@ -144,7 +146,10 @@ def overhead_rows(run: Run) -> list[Overhead]:
             verdict = "ok"
         else:
             verdict = f"**over {OVERHEAD_LIMIT}**"
-        rows.append(Overhead(size, device, ways["suite"], ways["direct"], ratio, spread, pairs, verdict))
+        control = ways["paired_control"]["ratio"] if "paired_control" in ways else None
+        rows.append(
+            Overhead(size, device, ways["suite"], ways["direct"], ratio, spread, pairs, control, verdict)
+        )
     return rows
 
 
@@ -224,7 +229,9 @@ def _overhead_section(runs: Sequence[Run]) -> list[str]:
         "The two medians are pytest-benchmark's, timed one after the other; the verdict rests on the "
         "paired ratio: rounds of the two timed back to back, the order swapped each pair, so that other "
         "work on the machine and the heap's state weigh on both alike (the quartiles and the number of "
-        f"pairs beside it). From {OVERHEAD_FROM_SIZE:,} elements on, it should be at most {OVERHEAD_LIMIT}.",
+        f"pairs beside it). From {OVERHEAD_FROM_SIZE:,} elements on, it should be at most {OVERHEAD_LIMIT}. "
+        "The control times direct torch against itself in the same way: the method's own bias, which "
+        "should be 1.00.",
         "",
     ]
     rows = [
@@ -238,6 +245,7 @@ def _overhead_section(runs: Sequence[Run]) -> list[str]:
             "not measured (the verdict uses the medians)"
             if row.spread is None
             else f"{row.ratio:.3f} ({row.spread[0]:.3f}-{row.spread[1]:.3f}, {row.pairs} pairs)",
+            "—" if row.control is None else f"{row.control:.3f}",
             row.verdict,
         ]
         for run in runs
@@ -251,6 +259,7 @@ def _overhead_section(runs: Sequence[Run]) -> list[str]:
         "direct torch",
         "ratio of medians",
         "paired ratio",
+        "control",
         "verdict",
     ]
     return lines + (_table(header, rows) if rows else ["No overhead groups in these runs.", ""])
@@ -376,7 +385,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     for row in (row for run in runs for row in overhead_rows(run)):
         print(f"overhead tutorial_mean {row.size:>9,} {row.device}: suite {format_seconds(row.suite)}, "
               f"direct {format_seconds(row.direct)}, ratio {row.ratio:.3f}"
-              f"{' paired' if row.pairs else ' of medians'} ({row.verdict.strip('*')})")  # fmt: skip
+              f"{' paired' if row.pairs else ' of medians'}"
+              f"{'' if row.control is None else f', control {row.control:.3f}'} ({row.verdict.strip('*')})")  # fmt: skip
     for line in overhead_warnings(runs):
         print(f"WARNING: {line}")
     print(f"wrote {options.out / 'report.md'}" + "".join(f", {options.out / name}" for name in plots))

@@ -118,16 +118,20 @@ def test_overhead(benchmark: Any, case: OverheadCase, request: pytest.FixtureReq
 
     The suite's entry also keeps the ratio of the two from rounds timed in pairs (``paired``): the
     overhead's verdict, since two benchmarks timed one after the other differ by more than the
-    harness costs (see :func:`conformance.bench_cases.paired_ratio`).
+    harness costs (see :func:`conformance.bench_cases.paired_ratio`). The direct entry keeps the
+    same measurement of direct torch against itself (``paired_control``): the method's own bias,
+    which should be 1.00.
     """
     run = overhead_call(case)
     run()  # the first round allocates and warms caches; pytest-benchmark does not time it
     benchmark.group = case.group
     benchmark.extra_info.update(case.extra_info)
     benchmark(run)
+    seconds = float(request.config.getoption("benchmark_max_time", 1.0))  # its default is a string
     if case.way == SUITE:
-        seconds = float(request.config.getoption("benchmark_max_time", 1.0))  # its default is a string
         benchmark.extra_info["paired"] = paired_ratio(run, overhead_call(other_way(case)), seconds=seconds)
+    else:
+        benchmark.extra_info["paired_control"] = paired_ratio(run, overhead_call(case), seconds=seconds)
 
 
 def _round_after_warm_up(run: Any, budget: float) -> float:

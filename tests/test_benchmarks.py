@@ -97,7 +97,9 @@ def test_each_group_holds_the_target_beside_the_reference(pytester: pytest.Pytes
         assert sorted(overhead) == ["direct", "suite"]
         paired = overhead["suite"]["paired"]  # the verdict's measurement rides on the suite's entry
         assert paired["pairs"] >= 21 and paired["low"] <= paired["ratio"] <= paired["high"]
-        assert "paired" not in overhead["direct"]
+        control = overhead["direct"]["paired_control"]  # direct torch against itself, the same way
+        assert control["pairs"] >= 21 and control["low"] <= control["ratio"] <= control["high"]
+        assert "paired" not in overhead["direct"] and "paired_control" not in overhead["suite"]
     allocator = json.loads(path.read_text())["autograd_conformance"]["allocator"]
     assert allocator.startswith("steady (glibc: no heap trimming")
     assert "no spec ran" in result.stdout.str()  # --benchmark-only runs the benchmarks alone
@@ -231,7 +233,9 @@ def _bench(group: str, median: float, **info: object) -> dict:
     return {"group": group, "name": group, "extra_info": info, "stats": {"median": median, "data": [median]}}
 
 
-def _hand_made_run(path: Path, paired: dict[str, float] | None = None) -> None:
+def _hand_made_run(
+    path: Path, paired: dict[str, float] | None = None, control: dict[str, float] | None = None
+) -> None:
     benchmarks = []
     for program, family in (("tutorial_mean", "scalar backward"), ("tutorial_z", "vector backward")):
         for size in (3, 1000):
@@ -253,7 +257,11 @@ def _hand_made_run(path: Path, paired: dict[str, float] | None = None) -> None:
                     )
                 )
     for way, median in (("suite", 1.2e-4), ("direct", 1e-4)):
-        info = {"paired": paired} if paired is not None and way == "suite" else {}
+        info: dict[str, object] = {}
+        if paired is not None and way == "suite":
+            info["paired"] = paired
+        if control is not None and way == "direct":
+            info["paired_control"] = control
         benchmarks.append(
             _bench("overhead[tutorial_mean-1000]", median, overhead=way, size=1000, device="cpu", **info)
         )
@@ -286,7 +294,7 @@ def test_the_report_turns_json_into_a_table_and_plots(
     assert "too slow: one round took 3.00 s" in text
     assert (
         "| mine | 1,000 | cpu | 120 µs | 100 µs | 1.200 | not measured (the verdict uses the medians) "
-        "| **over 1.05** |"
+        "| — | **over 1.05** |"
     ) in text
     assert "Test CPU" in text and "mine 1.0" in text and "torch 1.0" in text
     for stem in ("time_vs_size", "ratio_to_torch"):
@@ -302,10 +310,14 @@ def test_the_overhead_verdict_rests_on_the_paired_ratio(
 ) -> None:
     for ratio, verdict in ((1.02, "ok"), (1.08, "**over 1.05**")):
         # the medians say 1.200 either way: timed one after the other, they drift apart
-        _hand_made_run(tmp_path / "mine.json", paired={"ratio": ratio, "low": 1.0, "high": 1.1, "pairs": 300})
+        paired = {"ratio": ratio, "low": 1.0, "high": 1.1, "pairs": 300}
+        control = {"ratio": 0.998, "low": 0.99, "high": 1.01, "pairs": 310}
+        _hand_made_run(tmp_path / "mine.json", paired=paired, control=control)
         assert report_main([str(tmp_path / "mine.json"), "--out", str(tmp_path / "out"), "--no-plots"]) == 0
         text = (tmp_path / "out" / "report.md").read_text()
-        assert f"| 120 µs | 100 µs | 1.200 | {ratio:.3f} (1.000-1.100, 300 pairs) | {verdict} |" in text
+        assert (
+            f"| 120 µs | 100 µs | 1.200 | {ratio:.3f} (1.000-1.100, 300 pairs) | 0.998 | {verdict} |" in text
+        )
         warned = "WARNING: overhead: the suite's path takes 1.080x direct torch" in capsys.readouterr().out
         assert warned == (ratio > 1.05)
 
