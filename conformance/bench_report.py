@@ -52,9 +52,8 @@ class Run:
     path: Path
     target: str
     timings: list[Timing]
-    overhead: dict[
-        tuple[int, str], dict[str, Any]
-    ]  # (size, device) -> {"suite": s, "direct": s, "paired": {...}}
+    # (size, device) -> {"suite": median, "direct": median, "paired": {...}, "paired_control": {...}}
+    overhead: dict[tuple[int, str], dict[str, Any]]
     not_measured: list[dict[str, Any]]
     raw: dict[str, Any]
 
@@ -383,10 +382,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     text = markdown(runs, plots)
     (options.out / "report.md").write_text(text)
     for row in (row for run in runs for row in overhead_rows(run)):
-        print(f"overhead tutorial_mean {row.size:>9,} {row.device}: suite {format_seconds(row.suite)}, "
-              f"direct {format_seconds(row.direct)}, ratio {row.ratio:.3f}"
-              f"{' paired' if row.pairs else ' of medians'}"
-              f"{'' if row.control is None else f', control {row.control:.3f}'} ({row.verdict.strip('*')})")  # fmt: skip
+        ratio = f"{row.ratio:.3f} {'paired' if row.pairs else 'of medians'}"
+        if row.control is not None:
+            ratio += f", control {row.control:.3f}"
+        print(
+            f"overhead tutorial_mean {row.size:>9,} {row.device}: suite {format_seconds(row.suite)}, "
+            f"direct {format_seconds(row.direct)}, ratio {ratio} ({row.verdict.strip('*')})"
+        )
     for line in overhead_warnings(runs):
         print(f"WARNING: {line}")
     print(f"wrote {options.out / 'report.md'}" + "".join(f", {options.out / name}" for name in plots))

@@ -19,8 +19,9 @@ from conformance.adapter import BaseAdapter, Capability, Tensor
 
 # Not declared, because dezero lacks them: requires_grad flags (every Variable is tracked); torch's
 # node names (creator is Add, Mul, ...); retain_grad() on one tensor (dezero only has
-# backward(retain_grad=True) for all of them); detach (y.unchain() cuts the creator in place, but leaves y tracked); add_ (x += 1 makes a
-# new Variable); an optimizer over a list of tensors (SGD().setup(model) takes a dezero Model).
+# backward(retain_grad=True) for all of them); detach (y.unchain() cuts the creator in place, but
+# leaves y tracked); add_ (x += 1 makes a new Variable); an optimizer over a list of tensors
+# (SGD().setup(model) takes a dezero Model).
 
 
 class DezeroAdapter(BaseAdapter):
