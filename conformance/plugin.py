@@ -9,18 +9,18 @@ when a target is named. Torch and the engines are imported only then, so ``pytes
 from __future__ import annotations
 
 import importlib.util
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
 
-from conformance.adapter import Adapter, Capability
+from conformance.adapter import Capability
 from conformance.compare import Disagreement
-from conformance.deviations import Deviation, DeviationsError, parse_deviations
+from conformance.deviations import Deviation
 from conformance.outcomes import UNSUPPORTED_PREFIX, CheckResult, Outcome
-from conformance.resolve import TargetError, resolve_target, target_choices
+from conformance.resolve import target_choices
+from conformance.session import SESSION, ConformanceSession
 from conformance.spec import TUTORIAL_CELLS, Spec, all_specs, spec_of, specs_directory
 
 settings.register_profile("dev", max_examples=10, deadline=None)
@@ -34,9 +34,8 @@ settings.register_profile(
 )
 settings.register_profile("thorough", max_examples=500, deadline=None)
 
-pytest_plugins = ("conformance.bench_plugin",)  # the benchmarks' options, off unless asked for
+pytest_plugins = ("conformance.benchmarks.plugin",)  # the benchmarks' options, off unless asked for
 
-SESSION = pytest.StashKey["ConformanceSession"]()
 RESULT = pytest.StashKey[CheckResult]()
 LISTED = pytest.StashKey[Deviation]()  # the known-deviations entry an item matched
 
@@ -81,7 +80,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="PATH",
         default=None,
         help="write a JSON report of the run to PATH (schema: docs/report-schema.md); render it with "
-        "python -m conformance.render. Default: none.",
+        "python -m conformance.reports.render. Default: none.",
     )
 
 
@@ -105,13 +104,14 @@ def pytest_configure(config: pytest.Config) -> None:
     session = ConformanceSession.start(config, name)
     config.stash[SESSION] = session
     if config.args_source != pytest.Config.ArgsSource.ARGS:
-        from conformance.bench_plugin import collection_args
+        from conformance.benchmarks.plugin import collection_args
 
         config.args = collection_args(config, specs_directory())
     if not config.getoption("hypothesis_profile", None):
         settings.load_profile("dev")
     config.pluginmanager.register(ConformancePlugin(session), "autograd-conformance-session")
-    from conformance.report import JunitSpecNames, ReportPlugin
+    from conformance.reports.json_report import ReportPlugin
+    from conformance.reports.junit import JunitSpecNames
 
     config.pluginmanager.register(JunitSpecNames(config), "autograd-conformance-junit")
     report_path = config.getoption("conformance_report")
@@ -132,54 +132,6 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "conform" in metafunc.fixturenames and SESSION not in metafunc.config.stash:
         skip = pytest.mark.skip(reason="no target: run the specs with --target=NAME")
         metafunc.parametrize("conform", [pytest.param(None, id="no-target", marks=skip)])
-
-
-@dataclass
-class ConformanceSession:
-    """Everything the plugin read from the options, once."""
-
-    target_spelling: str
-    target: Adapter
-    reference: Adapter
-    deviations: list[Deviation]
-    deviations_path: Path | None
-    strict_unsupported: bool
-    devices: dict[str, str | None]  # the devices the specs run on, with why one cannot be used
-    results: list[CheckResult] = field(default_factory=list)
-
-    @classmethod
-    def start(cls, config: pytest.Config, name: str) -> ConformanceSession:
-        try:
-            target = resolve_target(name)
-        except TargetError as error:
-            raise pytest.UsageError(str(error)) from None
-        from reference.pytorch import reference_adapter
-
-        option = config.getoption("deviations")
-        path = Path(option) if option else getattr(target, "deviations", None)
-        if option and not path.is_file():  # type: ignore[union-attr]
-            raise pytest.UsageError(
-                f"--deviations={option}: no such file; give the path of a deviations file"
-            )
-        try:
-            deviations = parse_deviations(path) if path is not None and path.is_file() else []
-        except DeviationsError as error:
-            raise pytest.UsageError(str(error)) from None
-        strict = bool(config.getoption("strict_unsupported") or config.getoption("strict", False))
-        offered = target.devices()
-        chosen = config.getoption("device") or list(offered)
-        unknown = [device for device in chosen if device not in offered]
-        if unknown:
-            raise pytest.UsageError(
-                f"--device={unknown[0]}: target {target.name!r} offers no such device; "
-                f"choose from {', '.join(offered)}"
-            )
-        devices = {device: offered[device] for device in chosen}
-        return cls(name, target, reference_adapter(), deviations, path, strict, devices)
-
-    def stale_deviations(self) -> list[Deviation]:
-        known = {spec.id for spec in all_specs()}
-        return [deviation for deviation in self.deviations if deviation.spec_id not in known]
 
 
 class ConformancePlugin:
@@ -356,7 +308,7 @@ class ConformancePlugin:
         return self._spec_index
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        from conformance.summary import write_summary
+        from conformance.reports.summary import write_summary
 
         write_summary(terminalreporter, self.session)
 

@@ -26,7 +26,7 @@ import numpy as np
 
 from conformance.adapter import Adapter, Capability, Tensor, Unsupported
 from conformance.compare import ORACLE_RTOL, Disagreement, Raised, assert_close, assert_same
-from conformance.repro import snippet_for_gradients, snippet_for_program
+from conformance.snippets import snippet_for_gradients, snippet_for_program
 from conformance.spec import Spec
 from reference.oracles import directional_derivative, inner_product
 
@@ -327,7 +327,7 @@ def _differentiate(
             cotangent,
             device=ag.device,
         )
-    # conformance.bench_cases.timed_call times the same steps, written for speed
+    # conformance.benchmarks.cases.timed_call times the same steps, written for speed
     adapter: Any = ag.adapter  # the stateful methods are optional, so not in the Protocol
     leaves = {name: ag.tensor(value, requires_grad=True) for name, value in inputs.items()}
     out = function(ag, **leaves)

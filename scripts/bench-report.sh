@@ -49,4 +49,4 @@ if [ ${#runs[@]} -eq 0 ]; then
   exit 1
 fi
 rm -rf "$out/runs"
-python -m conformance.bench_report "${runs[@]}" --out "$out"
+python -m conformance.benchmarks.report "${runs[@]}" --out "$out"

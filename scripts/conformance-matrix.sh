@@ -46,7 +46,7 @@ images=()
 for plot in "${plots[@]}"; do
   [ -f "$plot" ] && images+=("$plot")
 done
-python -m conformance.render "$out"/*.json --markdown "$out/matrix.md" --html "$out/matrix.html" \
+python -m conformance.reports.render "$out"/*.json --markdown "$out/matrix.md" --html "$out/matrix.html" \
   ${images[@]:+--images "${images[@]}"}
-python -m conformance.readme
+python -m conformance.reports.readme
 echo "conformance-matrix: wrote $out/matrix.md, $out/matrix.html and the README summary"

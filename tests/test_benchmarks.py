@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from conformance.bench_cases import WORKLOADS, paired_ratio
-from conformance.bench_report import main as report_main
+from conformance.benchmarks.cases import WORKLOADS, paired_ratio
+from conformance.benchmarks.report import main as report_main
 
 QUICK = (
     "--benchmark-min-rounds=1",
@@ -70,7 +70,7 @@ def test_a_plain_target_run_collects_no_benchmark(pytester: pytest.Pytester) -> 
 
 
 def test_named_benchmark_module_without_the_flag_is_skipped(pytester: pytest.Pytester) -> None:
-    from conformance.bench_plugin import BENCHMARKS_MODULE
+    from conformance.benchmarks.plugin import BENCHMARKS_MODULE
 
     ini = pytester.makeini("[pytest]")  # else the module's path would make the repo's own ini the run's
     result = pytester.runpytest("-c", str(ini), "--target=torch", str(BENCHMARKS_MODULE), "-rs", *QUICK)
@@ -178,7 +178,7 @@ def test_steady_allocator_says_why_it_was_not_applied(monkeypatch: pytest.Monkey
     import ctypes
     import sys
 
-    from conformance import bench_plugin
+    from conformance.benchmarks import plugin as bench_plugin
 
     monkeypatch.setattr(sys, "platform", "darwin")
     assert bench_plugin.keep_allocator_steady() == "system (steady needs glibc; this is darwin)"

@@ -11,7 +11,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from conformance.render import main
+from conformance.reports.render import main
 from tests.test_render import SVG, shared_reports
 
 BROWSER = next(

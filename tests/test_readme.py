@@ -1,10 +1,10 @@
 """The README's spec table is generated from the registry and kept fresh."""
 
-from conformance.readme import README, main, spec_table, updated
+from conformance.reports.readme import README, main, spec_table, updated
 
 
 def test_readme_spec_table_is_fresh():
-    assert main(["--check"]) == 0, "run: python -m conformance.readme"
+    assert main(["--check"]) == 0, "run: python -m conformance.reports.readme"
 
 
 def test_table_has_a_row_per_spec_and_the_coverage_line():

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from conformance.compare import Disagreement, Raised, assert_close, assert_same
-from conformance.render import main, render_markdown
-from conformance.render_html import render_html
-from conformance.render_model import sides
+from conformance.reports.html import render_html
+from conformance.reports.model import sides
+from conformance.reports.render import main, render_markdown
 
 ADAPTERS = (Path(__file__).parent / "engines" / "scaled.py").read_text()  # written as myadapters.py
 SUBSET = "repeated_backward_adds or zero_resets or node_names or random_v or detach_returns_untracked"
@@ -197,7 +197,7 @@ def test_missing_file_and_unusable_image_are_exit_status_2(reports, tmp_path, ca
 def test_console_script_and_module_both_render(reports, tmp_path):
     script = shutil.which("autograd-conformance-report")
     assert script is not None, "pip install -e . installs the autograd-conformance-report script"
-    for command in ([script], [sys.executable, "-m", "conformance.render"]):
+    for command in ([script], [sys.executable, "-m", "conformance.reports.render"]):
         out = tmp_path / f"{len(command)}.md"
         subprocess.run([*command, *map(str, reports), "--markdown", str(out)], check=True)
         assert "| spec | tutorial cell | scaled | torch |" in out.read_text(encoding="utf-8")

@@ -4,8 +4,8 @@
 (:mod:`conformance.programs`) on the target and on torch, side by side in one pytest-benchmark group
 per program and size; ``--benchmark-enable`` runs them after the specs instead of in place of them.
 Without one of those two flags the benchmark module is not even collected, so a plain spec run costs
-nothing more. The benchmarks themselves are in :mod:`conformance.benchmarks`, the workloads in
-:mod:`conformance.bench_cases`; ``python -m conformance.bench_report BENCH.json --out DIR`` turns the
+nothing more. The benchmarks themselves are in :mod:`conformance.benchmarks.timed_programs`, the workloads in
+:mod:`conformance.benchmarks.cases`; ``python -m conformance.benchmarks.report BENCH.json --out DIR`` turns the
 ``--benchmark-json`` files into tables and plots.
 
 A size whose first round takes longer than the budget ends the sweep for that engine and program:
@@ -33,7 +33,7 @@ DEFAULT_SIZES = (3, 100, 1_000, 10_000, 100_000, 1_000_000)
 """From the tutorial's three elements up in steps of ten, so a size over budget costs at most ~10x it."""
 DEFAULT_BUDGET = 2.0
 ALLOCATORS = ("steady", "system")
-BENCHMARKS_MODULE = Path(__file__).with_name("benchmarks.py")
+BENCHMARKS_MODULE = Path(__file__).with_name("timed_programs.py")
 STATE = pytest.StashKey["BenchmarkState"]()
 
 

@@ -1,4 +1,4 @@
-"""Regenerate the README's generated blocks: ``python -m conformance.readme [--check]``.
+"""Regenerate the README's generated blocks: ``python -m conformance.reports.readme [--check]``.
 
 The spec table (between the ``specs:`` markers) comes from the spec registry; the per-engine summary
 (between the ``engines:`` markers) from the committed reports in ``reports/conformance/``, which
@@ -15,7 +15,7 @@ from pathlib import Path
 
 from conformance.spec import TUTORIAL_CELLS, all_specs
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
 REPORTS = ROOT / "reports" / "conformance"
 
@@ -99,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     if options.check:
         if fresh != text:
             print(
-                f"{options.readme}: the spec table is stale; run python -m conformance.readme",
+                f"{options.readme}: the spec table is stale; run python -m conformance.reports.readme",
                 file=sys.stderr,
             )
             return 1

@@ -2,14 +2,14 @@
 
 ::
 
-    python -m conformance.bench_report mine.json torch.json --out reports/benchmarks
+    python -m conformance.benchmarks.report mine.json torch.json --out reports/benchmarks
     autograd-conformance-bench-report mine.json --out reports/benchmarks
 
 ``DIR/report.md`` holds, per target, the median time target / torch for each spec program and size,
 both medians, the sizes left out (too slow, unsupported) with their reasons, the harness overhead
 (the suite's path against the same program written directly in torch; above 1.05 at 1,000 elements or
 more is flagged, here and on stdout), and the machine each run came from. ``time_vs_size`` and
-``ratio_to_torch`` (PNG and SVG, made by :mod:`conformance.bench_plots`; needs the ``bench`` extra:
+``ratio_to_torch`` (PNG and SVG, made by :mod:`conformance.benchmarks.plots`; needs the ``bench`` extra:
 ``pip install autograd-conformance[bench]``) plot the same numbers; ``DIR/runs/`` keeps each run
 without its raw timings, so the report can be made again from them alone.
 """
@@ -19,98 +19,16 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from conformance.benchmarks.results import ReportError, Run, format_seconds, load_run, ratios
+
 OVERHEAD_LIMIT = 1.05
 OVERHEAD_FROM_SIZE = 1_000
 """Below this many elements a round is mostly fixed cost, so the overhead limit is not held there."""
-
-
-@dataclass(frozen=True)
-class Timing:
-    """One benchmark's median, with what it measured."""
-
-    target: str  # the target the run was for
-    role: str  # "target" or "reference"
-    engine: str
-    program: str
-    family: str
-    size: int
-    device: str
-    route: str
-    median: float  # seconds
-
-
-@dataclass
-class Run:
-    """One ``--benchmark-json`` file."""
-
-    path: Path
-    target: str
-    timings: list[Timing]
-    # (size, device) -> {"suite": median, "direct": median, "paired": {...}, "paired_control": {...}}
-    overhead: dict[tuple[int, str], dict[str, Any]]
-    not_measured: list[dict[str, Any]]
-    raw: dict[str, Any]
-
-    @property
-    def versions(self) -> dict[str, str]:
-        found = {}
-        for bench in self.raw["benchmarks"]:
-            info = bench.get("extra_info", {})
-            if "engine" in info:
-                found[info["engine"]] = str(info.get("engine_version", "?"))
-        return found
-
-
-class ReportError(Exception):
-    """A file that is not a benchmark JSON of this suite, said in one sentence."""
-
-
-def load_run(path: Path) -> Run:
-    """Read one ``--benchmark-json`` file written by ``pytest --target=NAME --benchmark-only``."""
-    try:
-        raw = json.loads(path.read_text())
-        benchmarks = raw["benchmarks"]
-    except (OSError, ValueError, KeyError, TypeError) as error:
-        raise ReportError(
-            f"{path}: not a pytest-benchmark JSON file ({type(error).__name__}: {error})"
-        ) from None
-    extra = raw.get("autograd_conformance", {})
-    timings: list[Timing] = []
-    overhead: dict[tuple[int, str], dict[str, Any]] = defaultdict(dict)
-    for bench in benchmarks:
-        info, median = bench.get("extra_info", {}), float(bench["stats"]["median"])
-        if "role" in info:
-            fields = ("target", "role", "engine", "program", "family", "size", "device", "route")
-            values = {name: info.get(name, "") for name in fields}
-            timings.append(
-                Timing(**{**values, "size": int(info["size"]), "route": str(values["route"])}, median=median)
-            )
-        elif "overhead" in info:
-            ways = overhead[(int(info["size"]), info["device"])]
-            ways[info["overhead"]] = median
-            for key in ("paired", "paired_control"):
-                if key in info:
-                    ways[key] = info[key]
-    target = extra.get("target") or next((t.target for t in timings), None)
-    if target is None:
-        raise ReportError(f"{path}: holds no autograd-conformance benchmarks (run pytest --benchmark-only)")
-    return Run(path, target, timings, dict(overhead), list(extra.get("not_measured", [])), raw)
-
-
-def ratios(run: Run) -> dict[tuple[str, int, str], float]:
-    """(program, size, device) -> median target time / median torch time, measured side by side."""
-    medians = {(t.role, t.program, t.size, t.device): t.median for t in run.timings}
-    return {
-        (program, size, device): seconds / medians[("reference", program, size, device)]
-        for (role, program, size, device), seconds in medians.items()
-        if role == "target" and ("reference", program, size, device) in medians
-    }
 
 
 @dataclass(frozen=True)
@@ -150,14 +68,6 @@ def overhead_rows(run: Run) -> list[Overhead]:
             Overhead(size, device, ways["suite"], ways["direct"], ratio, spread, pairs, control, verdict)
         )
     return rows
-
-
-def format_seconds(seconds: float) -> str:
-    """``0.000152`` -> ``"152 µs"``: three significant figures in the unit that suits."""
-    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
-        if seconds >= scale:
-            return f"{seconds / scale:.3g} {unit}"
-    return f"{seconds / 1e-9:.3g} ns"
 
 
 def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
@@ -311,7 +221,7 @@ def markdown(runs: Sequence[Run], plots: Sequence[str] = ()) -> str:
         "# Benchmarks: spec programs on each engine beside torch",
         "",
         "Each round is one spec program's forward, backward and read-back to NumPy, by the same path "
-        "the specs take (`conformance.bench_cases`). Regenerate with `scripts/bench-report.sh`.",
+        "the specs take (`conformance.benchmarks.cases`). Regenerate with `scripts/bench-report.sh`.",
         "",
     ]
     lines += [f"![{Path(name).stem.replace('_', ' ')}]({name})" for name in plots]
@@ -369,7 +279,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     plots: list[str] = []
     if not options.no_plots:
         try:
-            from conformance.bench_plots import write_plots
+            from conformance.benchmarks.plots import write_plots
         except ImportError as error:
             print(
                 f"error: plots need matplotlib ({error}); pip install 'autograd-conformance[bench]', "

@@ -3,7 +3,7 @@
 Run it on the JSON files ``pytest --conformance-report=PATH`` wrote; several targets' reports merge
 into one specs-by-targets matrix::
 
-    python -m conformance.render mine.json torch.json --markdown report.md --html report.html
+    python -m conformance.reports.render mine.json torch.json --markdown report.md --html report.html
     autograd-conformance-report mine.json --html report.html --images speed.svg memory.png
 
 With neither ``--markdown`` nor ``--html`` the Markdown goes to standard output (a CI step summary:
@@ -19,7 +19,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from conformance.render_model import (
+from conformance.reports.json_report import OUTCOMES, ReportError, load_report
+from conformance.reports.model import (
     NOT_RUN,
     OUTCOME_MEANINGS,
     Column,
@@ -30,7 +31,6 @@ from conformance.render_model import (
     score_text,
     sides,
 )
-from conformance.report import OUTCOMES, ReportError, load_report
 
 IMAGE_TYPES = {".png": "image/png", ".svg": "image/svg+xml", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
 MARKDOWN_SYMBOLS = {
@@ -206,7 +206,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     elif options.markdown:
         _write(options.markdown, markdown)
     if options.html:
-        from conformance.render_html import render_html
+        from conformance.reports.html import render_html
 
         _write(options.html, render_html(reports, images=images, title=options.title))
     return 0

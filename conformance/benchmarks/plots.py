@@ -3,7 +3,7 @@
 ``time_vs_size``: median time of one round against the number of elements, log-log, one line per
 engine (torch from every run's reference entries). ``ratio_to_torch``: each target's median over
 torch's, measured side by side, against size. Both are written as PNG and SVG. Needs matplotlib
-(the ``bench`` extra); :mod:`conformance.bench_report` imports this module only when it plots.
+(the ``bench`` extra); :mod:`conformance.benchmarks.report` imports this module only when it plots.
 """
 
 from __future__ import annotations
@@ -20,10 +20,10 @@ matplotlib.use("Agg")  # files only: no display is needed or wanted
 import matplotlib.pyplot as plt
 from matplotlib.ticker import FuncFormatter, NullFormatter
 
-from conformance.bench_report import format_seconds, ratios
+from conformance.benchmarks.results import format_seconds, ratios
 
 if TYPE_CHECKING:
-    from conformance.bench_report import Run
+    from conformance.benchmarks.results import Run
 
 STYLES = {  # engine -> (colour, marker): fixed, so an engine looks the same in every report
     "torch": ("#000000", "o"),

@@ -13,7 +13,8 @@ from datetime import datetime, timezone
 from html import escape
 from typing import Any
 
-from conformance.render_model import (
+from conformance.reports.json_report import OUTCOMES
+from conformance.reports.model import (
     NOT_RUN,
     OUTCOME_LABELS,
     OUTCOME_MEANINGS,
@@ -27,7 +28,6 @@ from conformance.render_model import (
     score_text,
     sides,
 )
-from conformance.report import OUTCOMES
 
 CSS = """
 :root { --pass:#1a7f37; --pass-bg:#dafbe1; --fail:#cf222e; --fail-bg:#ffebe9; --dev:#7d4e00;

@@ -1,6 +1,6 @@
 """Benchmarks: forward plus backward of each numeric spec program, on the target beside torch.
 
-Collected only with ``--benchmark-only`` or ``--benchmark-enable`` (see :mod:`conformance.bench_plugin`)::
+Collected only with ``--benchmark-only`` or ``--benchmark-enable`` (see :mod:`conformance.benchmarks.plugin`)::
 
     pytest --target=mine --benchmark-only --benchmark-json=mine.json
 
@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from conformance.adapter import Unsupported
-from conformance.bench_cases import (
+from conformance.benchmarks.cases import (
     DIRECT,
     SUITE,
     Case,
@@ -30,11 +30,11 @@ from conformance.bench_cases import (
     paired_ratio,
     timed_call,
 )
-from conformance.bench_plugin import STATE, BenchmarkState
+from conformance.benchmarks.plugin import STATE, BenchmarkState
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    from conformance.plugin import SESSION
+    from conformance.session import SESSION
 
     config = metafunc.config
     if STATE not in config.stash or SESSION not in config.stash:
@@ -118,7 +118,7 @@ def test_overhead(benchmark: Any, case: OverheadCase, request: pytest.FixtureReq
 
     The suite's entry also keeps the ratio of the two from rounds timed in pairs (``paired``): the
     overhead's verdict, since two benchmarks timed one after the other differ by more than the
-    harness costs (see :func:`conformance.bench_cases.paired_ratio`). The direct entry keeps the
+    harness costs (see :func:`conformance.benchmarks.cases.paired_ratio`). The direct entry keeps the
     same measurement of direct torch against itself (``paired_control``): the method's own bias,
     which should be 1.00.
     """

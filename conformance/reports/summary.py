@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from conformance.outcomes import Outcome, by_spec, counts, score
 
 if TYPE_CHECKING:
-    from conformance.plugin import ConformanceSession
+    from conformance.session import ConformanceSession
 
 COLUMNS = (Outcome.PASSED, Outcome.FAILED, Outcome.DEVIATION, Outcome.UNSUPPORTED, Outcome.SKIPPED)
 

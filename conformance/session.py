@@ -1,0 +1,67 @@
+"""One run's state, read once from the command line: the target, the reference, the devices, the known
+deviations, and the results as they come in. The plugin makes it; the reports and benchmarks read it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from conformance.adapter import Adapter
+from conformance.deviations import Deviation, DeviationsError, parse_deviations
+from conformance.outcomes import CheckResult
+from conformance.resolve import TargetError, resolve_target
+from conformance.spec import all_specs
+
+SESSION = pytest.StashKey["ConformanceSession"]()
+"""Where the plugin keeps the session: ``config.stash[SESSION]``, present only with ``--target``."""
+
+
+@dataclass
+class ConformanceSession:
+    """Everything the plugin read from the options, once."""
+
+    target_spelling: str
+    target: Adapter
+    reference: Adapter
+    deviations: list[Deviation]
+    deviations_path: Path | None
+    strict_unsupported: bool
+    devices: dict[str, str | None]  # the devices the specs run on, with why one cannot be used
+    results: list[CheckResult] = field(default_factory=list)
+
+    @classmethod
+    def start(cls, config: pytest.Config, name: str) -> ConformanceSession:
+        try:
+            target = resolve_target(name)
+        except TargetError as error:
+            raise pytest.UsageError(str(error)) from None
+        from reference.pytorch import reference_adapter
+
+        option = config.getoption("deviations")
+        path = Path(option) if option else getattr(target, "deviations", None)
+        if option and not path.is_file():  # type: ignore[union-attr]
+            raise pytest.UsageError(
+                f"--deviations={option}: no such file; give the path of a deviations file"
+            )
+        try:
+            deviations = parse_deviations(path) if path is not None and path.is_file() else []
+        except DeviationsError as error:
+            raise pytest.UsageError(str(error)) from None
+        strict = bool(config.getoption("strict_unsupported") or config.getoption("strict", False))
+        offered = target.devices()
+        chosen = config.getoption("device") or list(offered)
+        unknown = [device for device in chosen if device not in offered]
+        if unknown:
+            raise pytest.UsageError(
+                f"--device={unknown[0]}: target {target.name!r} offers no such device; "
+                f"choose from {', '.join(offered)}"
+            )
+        devices = {device: offered[device] for device in chosen}
+        return cls(name, target, reference_adapter(), deviations, path, strict, devices)
+
+    def stale_deviations(self) -> list[Deviation]:
+        known = {spec.id for spec in all_specs()}
+        return [deviation for deviation in self.deviations if deviation.spec_id not in known]
