@@ -24,7 +24,7 @@ engine that mirrors PyTorch's API) and overriding the methods your capabilities 
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
@@ -82,6 +82,7 @@ class Adapter(Protocol):
     deviations: ClassVar[Path | None]  # the known-deviations file the target owns, if any
 
     def version(self) -> str: ...
+    def operator(self, name: str) -> Callable[..., Tensor] | None: ...  # catalogue name -> engine call
     def devices(self) -> dict[str, str | None]: ...  # device -> None if usable, else why not
     def tensor(self, data: np.ndarray, *, device: str, requires_grad: bool = False) -> Tensor: ...
     def numpy(self, tensor: Tensor) -> np.ndarray: ...  # may share memory: the suite copies to keep
@@ -123,9 +124,17 @@ class BaseAdapter:
     capabilities: ClassVar[frozenset[Capability]] = frozenset()
     dtypes: ClassVar[tuple[str, ...]] = ("float32", "float64")
     deviations: ClassVar[Path | None] = None
+    operators: ClassVar[Mapping[str, Callable[..., Tensor]]] = {}
+    """The catalogue's operators (:mod:`conformance.catalogue`) by torch name, each mapped to the
+    engine's own call taking torch's arguments: ``{"exp": jnp.exp, "sum": _sum}``. An operator not
+    mapped is reported unsupported for that operator alone."""
 
     def version(self) -> str:
         return "unknown"
+
+    def operator(self, name: str) -> Callable[..., Tensor] | None:
+        """The engine's call for the catalogue operator ``name``, or None when the engine lacks it."""
+        return self.operators.get(name)
 
     def devices(self) -> dict[str, str | None]:
         return {"cpu": None}

@@ -126,6 +126,48 @@ def assert_close(
     )
 
 
+def assert_no_further(
+    actual: Any,
+    reference: Any,
+    exact: Any,
+    *,
+    what: str,
+    target: str,
+    against: str = "torch",
+    gradient: bool = False,
+) -> None:
+    """Judge a low-precision result against the float64 one: it may be as far from ``exact`` as the
+    reference's own result is, plus the dtype's tolerance, and no further.
+
+    ``assert_no_further(t32, torch32, torch64, what="grad of x", target="mine", gradient=True)``. Shape
+    and dtype are checked against the reference first, as :func:`assert_close` does.
+    """
+    __tracebackhide__ = True
+    a, r = np.asarray(actual), np.asarray(reference)
+    if a.shape != r.shape:
+        raise Disagreement(f"{what} has shape {a.shape} on target {target!r}, but {against} gives {r.shape}")
+    if a.dtype != r.dtype:
+        raise Disagreement(f"{what} has dtype {a.dtype} on target {target!r}, but {against} gives {r.dtype}")
+    a64, r64 = a.astype(np.float64), r.astype(np.float64)
+    e64 = np.broadcast_to(np.asarray(exact, dtype=np.float64), a.shape)
+    tol = tolerance(r.dtype, gradient=gradient)
+    with np.errstate(invalid="ignore", over="ignore"):
+        allowed = np.abs(r64 - e64) + tol.atol + tol.rtol * np.abs(e64)
+        close = (np.abs(a64 - e64) <= allowed) | np.isclose(a64, r64, rtol=0, atol=0, equal_nan=True)
+    if bool(np.all(close)):
+        return
+    bad = np.argwhere(~close) if a.ndim else np.zeros((1, 0), dtype=int)
+    index = tuple(int(i) for i in bad[0])
+    at = f" {list(index)}" if index else ""
+    got, want, best = float(a64[index]), float(r64[index]), float(e64[index])
+    raise Disagreement(
+        f"{what}{at} = {got:.8g} on target {target!r}, but {against} gives {want:.8g} and {against} in float64 "
+        f"{best:.8g}: the target is {abs(got - best):.3g} from it, {against}'s own result {abs(want - best):.3g} "
+        f"(allowed: that + atol {tol.atol:g} + rtol {tol.rtol:g} * |{best:.6g}|)",
+        f"  {len(bad)} of {max(a.size, 1)} elements differ; target {_show(a)} | {against} {_show(r)}",
+    )
+
+
 def assert_same(
     actual: Any,
     expected: Any,

@@ -40,6 +40,7 @@ class Spec:
     cell: str  # "In [17]", "In [3], In [4]" or BEYOND_TUTORIAL
     doc: str
     needs: frozenset[Capability] = frozenset()
+    operator: str | None = None  # the catalogue operator the spec measures, by torch name
 
     @property
     def cells(self) -> tuple[int, ...]:
@@ -51,11 +52,12 @@ class Spec:
         return self.cell if self.cell == BEYOND_TUTORIAL else f"tutorial {self.cell}"
 
 
-def spec(cell: str, *, needs: Iterable[Capability] = ()) -> Callable[[F], F]:
+def spec(cell: str, *, needs: Iterable[Capability] = (), operator: str | None = None) -> Callable[[F], F]:
     """Register a test function as a spec; put it above ``@given`` and ``@parametrize``.
 
     ``cell`` is ``"In [N]"`` (one or more, comma-separated) or ``BEYOND_TUTORIAL``; ``needs`` lists the
-    capabilities without which the spec is reported unsupported.
+    capabilities without which the spec is reported unsupported; ``operator`` names the catalogue
+    operator the spec measures (``conformance.catalogue``), shown beside it in lists and reports.
     """
     needs = frozenset(needs)
     if cell != BEYOND_TUTORIAL and (
@@ -74,7 +76,9 @@ def spec(cell: str, *, needs: Iterable[Capability] = ()) -> Callable[[F], F]:
         doc = " ".join((function.__doc__ or "").split())
         if not doc:
             raise ValueError(f"spec {family}.{name} has no docstring; state the behaviour it checks")
-        registered = Spec(id=f"{family}.{name}", family=family, cell=cell, doc=doc, needs=needs)
+        registered = Spec(
+            id=f"{family}.{name}", family=family, cell=cell, doc=doc, needs=needs, operator=operator
+        )
         known = _REGISTRY.get(registered.id)
         if known is not None and known != registered:
             raise ValueError(f"spec id {registered.id} is registered twice")

@@ -7,8 +7,10 @@ spellings subclasses it and overrides only those.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import warnings
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from types import ModuleType
 from typing import Any, ClassVar
@@ -16,6 +18,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from conformance.adapter import STATEFUL, BaseAdapter, Capability, Tensor
+from conformance.catalogue import OPERATORS
 
 TORCH_LIKE_API = ("tensor", "no_grad")
 """What a module must offer to be tested with no adapter code."""
@@ -31,6 +34,21 @@ class TorchLikeAdapter(BaseAdapter):
 
     def __init__(self, module: ModuleType | None = None) -> None:
         self.module = module if module is not None else importlib.import_module(self.module_name)
+        self._offered: dict[str, Callable[..., Tensor] | None] = {}
+
+    def operator(self, name: str) -> Callable[..., Tensor] | None:
+        """torch's own spelling of a catalogue operator, when the module has what it calls."""
+        if name not in self._offered:
+            found = OPERATORS.get(name)
+            if found is None:
+                self._offered[name] = None
+            else:
+                owner: Any = self.module
+                if found.needs.startswith("."):
+                    owner = type(self.tensor(np.zeros(1, dtype=np.float32), device="cpu"))
+                offered = hasattr(owner, found.needs.removeprefix("."))
+                self._offered[name] = functools.partial(found.torch, self.module) if offered else None
+        return self._offered[name]
 
     def version(self) -> str:
         return str(getattr(self.module, "__version__", "unknown"))
