@@ -85,6 +85,16 @@ class Call:
     def program(self) -> Callable[..., Any]:
         return compile_program(self.source())
 
+    def node_program(self) -> Callable[..., Any]:
+        """A program that makes the inputs leaves that require grad and returns the name of the node
+        of the operator's result (of its first piece, for split and chunk)."""
+        names = list(self.inputs)
+        result = self.expression(names) + ("[0]" if self.pieces else "")
+        lines = [f"def program(ag, {', '.join(names)}):"]
+        lines += [f"    {name} = ag.tensor({name}, requires_grad=True)" for name in names]
+        lines.append(f'    return {{"node": ag.node_name({result})}}')
+        return compile_program("\n".join(lines))
+
     def describe(self) -> str:
         shapes = ", ".join(f"{name}: {array.dtype} {array.shape}" for name, array in self.inputs.items())
         return f"{self.expression(list(self.inputs))} with {shapes}"

@@ -341,15 +341,18 @@ def _print_specs() -> None:
     specs = all_specs()
     id_width = max(len(found.id) for found in specs)
     origin_width = max(len(found.origin) for found in specs)
-    print(f"{'spec id':<{id_width}}  {'origin':<{origin_width}}  needs")
+    operator_width = max(len("operator"), *(len(found.operator or "-") for found in specs))
+    print(f"{'spec id':<{id_width}}  {'origin':<{origin_width}}  {'operator':<{operator_width}}  needs")
     for found in specs:
         needs = ", ".join(sorted(c.value for c in found.needs)) or "-"
-        print(f"{found.id:<{id_width}}  {found.origin:<{origin_width}}  {needs}")
+        operator = found.operator or "-"
+        print(f"{found.id:<{id_width}}  {found.origin:<{origin_width}}  {operator:<{operator_width}}  {needs}")
     covered = {cell for found in specs for cell in found.cells}
     missing = [f"In [{cell}]" for cell in TUTORIAL_CELLS if cell not in covered]
     families = len({found.family for found in specs})
+    operators = len({found.operator for found in specs if found.operator})
     print(
-        f"\n{len(specs)} specs in {families} families; tutorial cells covered: "
+        f"\n{len(specs)} specs in {families} families, {operators} catalogue operators; tutorial cells covered: "
         f"{len(covered & set(TUTORIAL_CELLS))} of {len(TUTORIAL_CELLS)}"
         + (f" (missing: {', '.join(missing)})" if missing else " (In [1] .. In [19], all)")
     )

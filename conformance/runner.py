@@ -115,6 +115,11 @@ class Conformance:
     def __repr__(self) -> str:
         return f"{self.target.name}-{self.device}"
 
+    def offers(self, operator: str) -> bool:
+        """Whether the target has the catalogue operator (its adapter maps it)."""
+        found = getattr(self.target, "operator", None)
+        return found is not None and found(operator) is not None
+
     # -- behaviour programs --------------------------------------------------------------------
 
     def observe(

@@ -125,6 +125,7 @@ def _spec_entry(
         "origin": spec.origin,
         "doc": spec.doc,
         "needs": sorted(c.value for c in spec.needs),
+        "operator": spec.operator,
         "outcome": outcome.value,
         "duration": round(sum(check.duration for check in result.checks), 6),
         "message": verdict,

@@ -1,0 +1,46 @@
+"""Random programs composed of the catalogue's operators, on torch and on the target, in lock-step.
+
+Beyond the tutorial. Programs (``conformance/generated.py``) have one to three leaves of broadcast-
+compatible shapes and up to six operations on any earlier value, so shared subexpressions and branches of
+unequal depth appear: a backward pass that is not topological, or that overwrites where it should add,
+gives wrong gradients here even when every operator passes its own spec. Only operators the target offers
+are drawn. The forward value and every leaf's gradient are compared; a float32 disagreement is judged
+against torch in float64, so the rounding that composite programs amplify never fails a correct engine.
+A failure shrinks to a program of a few operations and prints it as code.
+"""
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from conformance.catalogue import OPERATORS
+from conformance.generated import programs
+from conformance.spec import BEYOND_TUTORIAL, over_dtypes, over_routes, spec
+from conformance.strategies import arrays
+from reference.oracles import forward_shape
+
+
+def _offered(conform):
+    return frozenset(name for name in OPERATORS if conform.offers(name))
+
+
+@spec(BEYOND_TUTORIAL)
+@over_dtypes()
+@over_routes()
+@given(data=st.data())
+def test_scalar_programs(conform, dtype, via, data):
+    """A random program ending in a scalar: backward() or a vjp gives every leaf torch's gradient."""
+    program = data.draw(programs(dtype=dtype, offered=_offered(conform), scalar=True), label="program")
+    conform.gradients(program.function(), via=via, **program.inputs)
+
+
+@spec(BEYOND_TUTORIAL)
+@over_dtypes()
+@over_routes(with_gradient=True)
+@given(data=st.data())
+def test_vector_programs(conform, dtype, via, data):
+    """A random program ending in a tensor, with a random cotangent v: backward(v) or a vjp with v."""
+    program = data.draw(programs(dtype=dtype, offered=_offered(conform), scalar=False), label="program")
+    function = program.function()
+    shape = forward_shape(function, program.inputs)
+    v = data.draw(arrays(dtype=dtype, shape=shape, min_value=-2, max_value=2), label="v")
+    conform.gradients(function, via=via, cotangent=v, **program.inputs)
