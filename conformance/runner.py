@@ -18,6 +18,7 @@ changes it later (``.grad`` is zeroed in place): ``ag.numpy`` takes a snapshot (
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from typing import Any
@@ -137,7 +138,7 @@ class Conformance:
         inputs = {f"arg{number}": value for number, value in enumerate(args)}
         repro = partial(snippet_for_program, self.target_spelling, program, args, device=self.device)
         reference = self._run(
-            self.reference, self.reference_device, lambda ag: program(ag, *args), repro, inputs
+            self.reference, self.reference_device, lambda ag: program(ag, *_copied(args)), repro, inputs
         )
         if expect is not None:
             self._check_reference(
@@ -153,7 +154,7 @@ class Conformance:
                 inputs,
             )
         target = self._run(
-            self.target, self.device, lambda ag: program(ag, *args), repro, inputs, on_target=True
+            self.target, self.device, lambda ag: program(ag, *_copied(args)), repro, inputs, on_target=True
         )
         self._explain(lambda: assert_same(target, reference, what="", target=self.target.name), repro, inputs)
         return target
@@ -217,7 +218,7 @@ class Conformance:
         names = list(inputs)
 
         def differentiate(ag: Engine) -> dict[str, Any]:
-            out, grads = _differentiate(ag, function, inputs, cotangent, via)
+            out, grads = _differentiate(ag, function, _copied(inputs), _copied(cotangent), via)
             return {"value": out, **{f"grad of {name}": g for name, g in zip(names, grads, strict=True)}}
 
         reference = self._run(self.reference, self.reference_device, differentiate, repro, described)
@@ -364,6 +365,12 @@ class Conformance:
         lines.append("  reproduce:")
         lines.extend(f"    {line}" for line in repro().splitlines())
         return "\n".join(lines)
+
+
+def _copied(value: Any) -> Any:
+    """A private copy of the inputs for each engine: a target that writes into the arrays it is given
+    changes neither the reference's inputs nor the ones a repro snippet prints."""
+    return copy.deepcopy(value)
 
 
 def _rounds_coarser_than_float64(inputs: Mapping[str, np.ndarray]) -> bool:

@@ -61,6 +61,35 @@ def engine_summary(reports: Path = REPORTS) -> str:
     return "\n".join(lines)
 
 
+_MARKS = {"passed": "✓", "failed": "**✗**", "deviation": "dev", "unsupported": "–", "skipped": "skip"}
+
+
+def operator_table(reports: Path = REPORTS) -> str:
+    """The catalogue: each operator spec with its signature and forms, and per engine whether it offers
+    the operator (– where it does not) and conforms (✓), deviates (dev) or fails (✗)."""
+    from conformance.catalogue import CASES, OPERATORS
+
+    runs = [json.loads(path.read_text(encoding="utf-8")) for path in sorted(reports.glob("*.json"))]
+    runs.sort(key=lambda run: (run["target"]["name"] != "torch", run["target"]["name"]))
+    outcomes = [{spec["id"]: spec["outcome"] for spec in run["specs"]} for run in runs]
+    names = [run["target"]["name"] for run in runs]
+    lines = [
+        "| spec | torch signature | forms | " + " | ".join(names) + " |",
+        "|---|---|---|" + "---|" * len(runs),
+    ]
+    for case in CASES:
+        signature = OPERATORS[case.operator].signature.split("  #")[0]
+        forms = ", ".join(case.forms)
+        marks = [_MARKS.get(found.get(case.id, ""), "·") for found in outcomes]
+        lines.append(f"| `{case.id}` | `{signature}` | {forms} | " + " | ".join(marks) + " |")
+    lines.append("")
+    lines.append(
+        f"{len(OPERATORS)} operators, {len(CASES)} operator specs. ✓ conforms, dev known deviation, "
+        "**✗** fails, – not offered by the engine (unsupported), · not run (report predates the spec)."
+    )
+    return "\n".join(lines)
+
+
 def _cell(row: dict[str, int]) -> str:
     supported = row["passed"] + row["failed"] + row["deviation"]
     text = f"{row['passed']}/{supported}"
@@ -73,7 +102,7 @@ def _cell(row: dict[str, int]) -> str:
     return text
 
 
-BLOCKS = {"specs": spec_table, "engines": engine_summary}
+BLOCKS = {"specs": spec_table, "engines": engine_summary, "operators": operator_table}
 
 
 def updated(text: str) -> str:
