@@ -146,17 +146,21 @@ def _case(family: str, operator: str, doc: str, *, name: str | None = None) -> C
 
 
 CASES: tuple[Case, ...] = (
-    _case("elementwise_unary", "neg", "neg(x): -x, gradient -1."),
-    _case("elementwise_unary", "abs", "abs(x) away from 0: gradient sign(x)."),
-    _case("elementwise_unary", "exp", "exp(x): gradient exp(x)."),
-    _case("elementwise_unary", "log", "log(x) for x > 0: gradient 1/x."),
-    _case("elementwise_unary", "sqrt", "sqrt(x) for x > 0: gradient 1/(2 sqrt(x))."),
-    _case("elementwise_unary", "sin", "sin(x): gradient cos(x)."),
-    _case("elementwise_unary", "cos", "cos(x): gradient -sin(x)."),
-    _case("elementwise_unary", "tanh", "tanh(x): gradient 1 - tanh(x)^2."),
-    _case("elementwise_unary", "sigmoid", "sigmoid(x): gradient s(1 - s)."),
-    _case("elementwise_unary", "relu", "relu(x) away from 0: gradient 1 where x > 0, else 0."),
-    _case("elementwise_unary", "reciprocal", "reciprocal(x) away from 0: gradient -1/x^2."),
+    _case("elementwise_unary", "neg", "elementwise over any shape; the gradient is -1."),
+    _case("elementwise_unary", "abs", "away from 0; the gradient is sign(x)."),
+    _case("elementwise_unary", "exp", "elementwise over any shape; the gradient is exp(x) itself."),
+    _case("elementwise_unary", "log", "for x > 0; the gradient is 1/x."),
+    _case("elementwise_unary", "sqrt", "for x > 0; the gradient is 1/(2 sqrt(x))."),
+    _case("elementwise_unary", "sin", "elementwise over any shape; the gradient is cos(x)."),
+    _case("elementwise_unary", "cos", "elementwise over any shape; the gradient is -sin(x)."),
+    _case("elementwise_unary", "tanh", "elementwise over any shape; the gradient is 1 - tanh(x)^2."),
+    _case(
+        "elementwise_unary",
+        "sigmoid",
+        "elementwise over any shape; the gradient is s(1 - s) with s = sigmoid(x).",
+    ),
+    _case("elementwise_unary", "relu", "away from 0; the gradient is 1 where x > 0, else 0."),
+    _case("elementwise_unary", "reciprocal", "away from 0; the gradient is -1/x^2."),
     _case("elementwise_unary", "pow", "pow(x, c) with an integer, a negative and a fractional exponent c."),
     _case(
         "elementwise_unary",

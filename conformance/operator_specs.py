@@ -45,9 +45,7 @@ def operator_spec(case: Case, module: str) -> Callable[..., Any]:
     check.__module__ = module
     check.__doc__ = f"{OPERATORS[case.operator].signature.split('  #')[0]}: {case.doc}"
     forms = [pytest.param(form, id=parameter_id(form)) for form in case.forms]
-    decorated = settings(max_examples=max(1, settings().max_examples // 2))(
-        given(data=st.data())(check)
-    )
+    decorated = settings(max_examples=max(1, settings().max_examples // 2))(given(data=st.data())(check))
     decorated = pytest.mark.parametrize("form", forms)(decorated)
     decorated = over_routes(with_gradient=True)(decorated)
     decorated = over_dtypes()(decorated)

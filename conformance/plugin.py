@@ -346,7 +346,9 @@ def _print_specs() -> None:
     for found in specs:
         needs = ", ".join(sorted(c.value for c in found.needs)) or "-"
         operator = found.operator or "-"
-        print(f"{found.id:<{id_width}}  {found.origin:<{origin_width}}  {operator:<{operator_width}}  {needs}")
+        print(
+            f"{found.id:<{id_width}}  {found.origin:<{origin_width}}  {operator:<{operator_width}}  {needs}"
+        )
     covered = {cell for found in specs for cell in found.cells}
     missing = [f"In [{cell}]" for cell in TUTORIAL_CELLS if cell not in covered]
     families = len({found.family for found in specs})

@@ -60,6 +60,13 @@ class ConformanceSession:
                 f"choose from {', '.join(offered)}"
             )
         devices = {device: offered[device] for device in chosen}
+        if all(reason is not None for reason in devices.values()):
+            why = "; ".join(f"{device}: {reason}" for device, reason in devices.items())
+            raise pytest.UsageError(
+                f"no device the run asked for can be used ({why}); nothing would be measured, so the run "
+                f"stops here. Run where {'that device is' if len(devices) == 1 else 'one is'} present, "
+                f"or choose from {', '.join(d for d, r in offered.items() if r is None) or 'no usable device'}"
+            )
         return cls(name, target, reference_adapter(), deviations, path, strict, devices)
 
     def stale_deviations(self) -> list[Deviation]:

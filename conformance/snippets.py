@@ -49,7 +49,12 @@ def _array_literal(value: Any) -> str:
 
 
 def _header(call: str, inputs: Mapping[str, Any]) -> list[str]:
-    lines = ["import numpy as np", f"from conformance.repro import {call}"]
+    # annotations are never evaluated: a named program's `ag: Any` needs no import to run
+    lines = [
+        "from __future__ import annotations",
+        "import numpy as np",
+        f"from conformance.repro import {call}",
+    ]
     lines += [f"{name} = {_array_literal(value)}" for name, value in inputs.items()]
     return lines
 

@@ -89,7 +89,9 @@ def test_installed_adapter_is_listed(installed):
 
 
 def test_specs_run_on_the_installed_target_from_another_directory(installed):
-    run = _pytest(installed, "--target=toyengine", "-k", "accumulation or node_names", "-rs")
+    run = _pytest(
+        installed, "--target=toyengine", "-k", "accumulation or tutorial_node_names or power_and_sum", "-rs"
+    )
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     assert "conformance target: toyengine 0.0.1 (toyengine)" in run.stdout
     assert (

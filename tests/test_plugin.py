@@ -59,6 +59,10 @@ def adapters(pytester):
     return pytester
 
 
+TUTORIAL_NAMES = "tutorial_node_names or power_and_sum_node_names"
+"""The node-name specs of the tutorial's own operations, without every catalogue operator's."""
+
+
 def run(pytester, *args):
     return pytester.runpytest("-p", "no:cacheprovider", "--hypothesis-profile=ci", *args)
 
@@ -142,7 +146,7 @@ def test_torch_passes_and_summary_counts_specs(pytester):
         [
             "*autograd conformance: torch*vs torch*",
             "accumulation*4*4*0*0*0*0",
-            "score: 100.0% of the 4 supported specs conform",
+            "score: 100.0% of the 4 supported specs conform; the target supports 4 of the suite's * specs (*%)",
             "autograd conformance of 'torch': 4 specs passed, 0 failed, 0 known deviations, 0 unsupported",
         ]
     )
@@ -180,7 +184,7 @@ def test_engine_difference_fails_with_both_values(adapters):
 
 
 def test_adapter_crash_fails_its_specs_and_the_rest_still_run(adapters):
-    result = run(adapters, "--target=myadapters:CrashingNames", "-k", "node_names or accumulation")
+    result = run(adapters, "--target=myadapters:CrashingNames", "-k", f"{TUTORIAL_NAMES} or accumulation")
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     result.stdout.fnmatch_lines(
         [
@@ -196,7 +200,7 @@ def test_listed_deviation_is_reported_as_deviation(adapters):
         "node_names.power_and_sum_node_names[cpu]  # names are lower case\n"
     )
     result = run(
-        adapters, "--target=myadapters:LowercaseNames", "-k", "node_names", "--deviations=lower.deviations"
+        adapters, "--target=myadapters:LowercaseNames", "-k", TUTORIAL_NAMES, "--deviations=lower.deviations"
     )
     assert result.ret == 0
     result.stdout.fnmatch_lines(["*0 specs passed, 0 failed, 2 known deviations, 0 unsupported"])
@@ -280,7 +284,7 @@ def test_summary_and_failures_survive_xdist(adapters):
         "2",
         "--target=myadapters:LowercaseNames",
         "-k",
-        "node_names or repeated",
+        f"{TUTORIAL_NAMES} or repeated_backward",
     )
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     result.stdout.fnmatch_lines(
@@ -303,6 +307,20 @@ def test_unknown_device_is_a_usage_error(pytester):
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(
         ["ERROR: --device=tpu: target 'torch' offers no such device; choose from cpu, cuda"]
+    )
+
+
+def test_a_run_whose_devices_are_all_unavailable_fails(pytester, monkeypatch):
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    result = run(pytester, "--target=torch", "--device=cuda")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        [
+            "ERROR: no device the run asked for can be used (cuda: CUDA is not available*); nothing would be "
+            "measured, so the run stops here. Run where that device is present, or choose from cpu"
+        ]
     )
 
 

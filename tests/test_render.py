@@ -119,7 +119,10 @@ def test_markdown_merges_targets_into_one_matrix(reports):
     assert "## Failures (2)" in text
     assert "### scaled: `accumulation.repeated_backward_adds` (tutorial In [17])" in text
     assert "| weights.grad after each pass #1 [0] | `4.5` | `3` |" in text
-    assert "```python\nimport numpy as np\nfrom conformance.repro import compare_program" in text
+    assert (
+        "```python\nfrom __future__ import annotations\nimport numpy as np\nfrom conformance.repro import"
+        in text
+    )
     assert "\n- **scaled**: `vector_backward.random_v` (tutorial In [11]): " in text
 
 

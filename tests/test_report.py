@@ -169,7 +169,9 @@ def test_failed_check_carries_verdict_details_and_a_repro_that_reproduces(scaled
     assert spec["message"] == check["message"]
     assert "elements differ; target [4.5, 4.5, 4.5] | torch [3., 3., 3.]" in check["details"]
     assert "reproduce" not in check["details"]
-    assert check["repro"].startswith("import numpy as np\nfrom conformance.repro import compare_program")
+    assert check["repro"].startswith(
+        "from __future__ import annotations\nimport numpy as np\nfrom conformance.repro import compare_program"
+    )
     rerun = subprocess.run(
         [sys.executable, "-c", check["repro"]],
         capture_output=True,

@@ -1,7 +1,8 @@
 """What the benchmarks time: each numeric spec program at a size, on one engine, by the specs' own path.
 
-A :class:`Workload` is a program from :mod:`conformance.programs` with the inputs it gets at ``n``
-elements; a :class:`Case` is a workload at a size on the target or on the reference. :func:`timed_call`
+A :class:`Workload` is a program with the inputs it gets at ``n`` elements: a program from
+:mod:`conformance.programs`, or one form of a catalogue operator (:mod:`conformance.benchmarks.operators`);
+a :class:`Case` is a workload at a size on the target or on the reference. :func:`timed_call`
 returns the function pytest-benchmark times: the spec path (``Engine``, the adapter, the program,
 ``backward`` or ``vjp``), then the value and gradients read back to NumPy as the specs read them, then,
 on a device other than the CPU, ``adapter.synchronize(device)``. Reading back is part of the round
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -25,6 +26,7 @@ import numpy as np
 from conformance import programs
 from conformance.adapter import Adapter, Capability
 from conformance.runner import VIA_BACKWARD, VIA_VJP, Engine
+from reference.oracles import forward_shape
 
 TARGET, REFERENCE = "target", "reference"
 SUITE, DIRECT = "suite", "direct"
@@ -35,14 +37,20 @@ def _vector(size: int, dtype: str) -> dict[str, np.ndarray]:
     return {"x": np.random.default_rng(0).standard_normal(size).astype(dtype)}
 
 
-def _broadcast(size: int, dtype: str) -> dict[str, np.ndarray]:
-    # big is rows x columns with rows the largest divisor of size up to its square root: 3 -> 1 x 3,
-    # 10_000 -> 100 x 100; small has big's columns and is broadcast down the rows
+def matrix_shape(size: int) -> tuple[int, int]:
+    """``size`` elements as rows x columns, rows the largest divisor up to the square root: 3 -> (1, 3),
+    10_000 -> (100, 100), 1_000_000 -> (1000, 1000)."""
     rows = max(d for d in range(1, int(size**0.5) + 1) if size % d == 0)
+    return rows, size // rows
+
+
+def _broadcast(size: int, dtype: str) -> dict[str, np.ndarray]:
+    # small has big's columns and is broadcast down its rows
+    rows, columns = matrix_shape(size)
     rng = np.random.default_rng(0)
     return {
-        "small": rng.standard_normal(size // rows).astype(dtype),
-        "big": rng.standard_normal((rows, size // rows)).astype(dtype),
+        "small": rng.standard_normal(columns).astype(dtype),
+        "big": rng.standard_normal((rows, columns)).astype(dtype),
     }
 
 
@@ -50,26 +58,42 @@ def _weights(size: int, dtype: str) -> dict[str, np.ndarray]:
     return {"weights": np.ones(size, dtype=dtype)}  # In [17]: weights = torch.ones(3, requires_grad=True)
 
 
+Program = tuple[Callable[..., Any], dict[str, np.ndarray]]
+"""A function ``program(ag, *tensors)`` and its inputs, by name in its parameter order."""
+
+
 @dataclass(frozen=True)
 class Workload:
-    """A spec program and its inputs at ``n`` elements."""
+    """A program and its inputs at ``n`` elements: ``program(n, dtype)`` gives both."""
 
     name: str
     family: str  # the behaviour it stands for, as the report groups it
-    function: Callable[..., Any]
-    inputs: Callable[[int, str], dict[str, np.ndarray]]
-    cotangent: bool = False  # a vector output, differentiated with backward(v) / vjp(v)
+    program: Callable[[int, str], Program]
+    cotangent: bool = False  # a non-scalar output, differentiated with backward(v) / vjp(v)
     passes: int = 1  # backward passes through fresh graphs into the same leaves
+    operator: str | None = None  # the catalogue operator it times, if it times one
+    form: str = ""  # how it calls that operator, as the report shows it
+
+
+def spec_program(
+    function: Callable[..., Any], inputs: Callable[[int, str], dict[str, np.ndarray]]
+) -> Callable[[int, str], Program]:
+    """A spec program, the same at every size, with the inputs it gets at a size."""
+    return lambda size, dtype: (function, inputs(size, dtype))
 
 
 WORKLOADS = (
-    Workload("tutorial_mean", "scalar backward", programs.tutorial_mean, _vector),
-    Workload("tutorial_sum", "scalar backward", programs.tutorial_sum, _vector),
-    Workload("tutorial_z", "vector backward", programs.tutorial_z, _vector, cotangent=True),
-    Workload("weighted_sum", "accumulation", programs.weighted_sum, _weights, passes=3),
-    Workload("broadcast_product", "broadcasting", programs.broadcast_product, _broadcast),
-    Workload("shared_use", "shared subexpressions", programs.shared_use, _vector),
-    Workload("shared_subexpression", "shared subexpressions", programs.shared_subexpression, _vector),
+    Workload("tutorial_mean", "scalar backward", spec_program(programs.tutorial_mean, _vector)),
+    Workload("tutorial_sum", "scalar backward", spec_program(programs.tutorial_sum, _vector)),
+    Workload("tutorial_z", "vector backward", spec_program(programs.tutorial_z, _vector), cotangent=True),
+    Workload("weighted_sum", "accumulation", spec_program(programs.weighted_sum, _weights), passes=3),
+    Workload("broadcast_product", "broadcasting", spec_program(programs.broadcast_product, _broadcast)),
+    Workload("shared_use", "shared subexpressions", spec_program(programs.shared_use, _vector)),
+    Workload(
+        "shared_subexpression",
+        "shared subexpressions",
+        spec_program(programs.shared_subexpression, _vector),
+    ),
 )
 
 
@@ -107,6 +131,8 @@ class Case:
     @property
     def group(self) -> str:
         where = "" if self.target_device == "cpu" else f"-{self.target_device}"
+        if self.workload.operator is not None:
+            return f"op[{self.workload.operator}-{self.size}{where}]"
         return f"{self.workload.name}[{self.size}{where}]"
 
     @property
@@ -116,12 +142,16 @@ class Case:
 
     @property
     def extra_info(self) -> dict[str, Any]:
+        if self.workload.operator is None:
+            what = {"program": self.workload.name}
+        else:
+            what = {"operator": self.workload.operator, "form": self.workload.form}
         return {
             "role": self.role,
             "target": self.target,
             "engine": self.adapter.name,
             "engine_version": self.adapter.version(),
-            "program": self.workload.name,
+            **what,
             "family": self.workload.family,
             "size": self.size,
             "dtype": self.dtype,
@@ -136,6 +166,7 @@ def cases(
     sizes: tuple[int, ...],
     devices: dict[str, str],
     target_name: str,
+    workloads: Sequence[Workload] = WORKLOADS,
 ) -> list[Case]:
     """Every benchmark of a session, in sweep order: workload, device, size ascending, target first.
 
@@ -144,7 +175,7 @@ def cases(
     """
     dtype = "float32" if "float32" in target.dtypes else target.dtypes[0]
     found = []
-    for workload in WORKLOADS:
+    for workload in workloads:
         route = route_for(target, workload)
         for device, reference_device in devices.items():
             for size in sorted(sizes):
@@ -162,11 +193,12 @@ def timed_call(case: Case) -> Callable[[], None]:
     """One round of ``case``: the spec path, the read-back, the device synchronised."""
     adapter, device, workload = case.adapter, case.device, case.workload
     ag = Engine(adapter, device)
-    function = workload.function
-    values = list(workload.inputs(case.size, case.dtype).values())  # in the program's parameter order
+    function, inputs = workload.program(case.size, case.dtype)
+    values = list(inputs.values())  # in the program's parameter order
     cotangent = None
-    if workload.cotangent:
-        cotangent = np.random.default_rng(1).standard_normal(case.size).astype(case.dtype)
+    if workload.cotangent:  # of the output's shape, from a NumPy forward pass
+        shape = forward_shape(function, inputs)
+        cotangent = np.random.default_rng(1).standard_normal(shape).astype(case.dtype)
     # Everything a round calls is looked up here, once, and the program is called positionally: at
     # 1,000 elements torch's own work evicts the interpreter's caches, so each lookup, loop and
     # keyword call in a round costs several times what it costs alone (see README, Benchmarks).
@@ -291,7 +323,7 @@ def overhead_call(case: OverheadCase) -> Callable[[], None]:
         )  # fmt: skip
         return timed_call(suite)
     torch = case.reference.module  # type: ignore[attr-defined]  # the reference adapter wraps torch
-    x = workload.inputs(case.size, "float32")["x"]
+    x = workload.program(case.size, "float32")[1]["x"]
     placed = {} if case.device == "cpu" else {"device": case.device}
     cuda = case.device.startswith("cuda")
 

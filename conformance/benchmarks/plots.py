@@ -1,8 +1,10 @@
-"""The benchmark report's plots, one panel per spec program, each engine in its own colour and marker.
+"""The benchmark report's plots: one panel per spec program, each engine in its own colour and marker;
+and one grid of the catalogue operators.
 
 ``time_vs_size``: median time of one round against the number of elements, log-log, one line per
 engine (torch from every run's reference entries). ``ratio_to_torch``: each target's median over
-torch's, measured side by side, against size. Both are written as PNG and SVG. Needs matplotlib
+torch's, measured side by side, against size. ``operators_ratio``: each catalogue operator's ratio on each
+target at the largest size measured, a grid of cells. All are written as PNG and SVG. Needs matplotlib
 (the ``bench`` extra); :mod:`conformance.benchmarks.report` imports this module only when it plots.
 """
 
@@ -18,9 +20,12 @@ import matplotlib
 
 matplotlib.use("Agg")  # files only: no display is needed or wanted
 import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.colors import Normalize
 from matplotlib.ticker import FuncFormatter, NullFormatter
 
-from conformance.benchmarks.results import format_seconds, ratios
+from conformance.benchmarks.results import OperatorRow, format_seconds, operator_rows, ratios
+from conformance.catalogue import OPERATORS
 
 if TYPE_CHECKING:
     from conformance.benchmarks.results import Run
@@ -154,6 +159,88 @@ def plot_ratios(runs: Sequence[Run], out: Path) -> str:
         axis.set_ylim(min(low, 0.5), max(high, 2.0))  # keep 1x in view with room either side
         _label_ticks(axis, lambda ratio: f"{ratio:.3g}×")
     return _finish(figure, legend_axis, handles, out, "ratio_to_torch", "target (torch: against itself)")
+
+
+def _ratio_text(ratio: float) -> str:
+    """Two decimals near 1 (``1.00×``, ``0.52×``), whole numbers from 10 (``35×``, ``1,204×``)."""
+    if ratio >= 10:
+        return f"{ratio:,.0f}×"
+    return f"{ratio:.2f}×" if ratio >= 0.1 else f"{ratio:.2g}×"
+
+
+def plot_operators(runs: Sequence[Run], out: Path) -> str:
+    """operators_ratio.png/.svg: one row per catalogue operator, one column per target (and device), each
+    cell the target's median time over torch's at the largest size both were measured at; returns the
+    PNG's file name. A cell says "not offered" where the target has no such operator, and names the size
+    where it is smaller than the largest the run timed (the sweep stopped: too slow, or failed)."""
+    columns: list[tuple[str, dict[str, OperatorRow], int]] = []
+    for run in runs:
+        rows = operator_rows(run)
+        largest = max((size for row in rows for size in [*row.medians, *row.left_out]), default=0)
+        for device in dict.fromkeys(row.device for row in rows):
+            found = {row.operator: row for row in rows if row.device == device}
+            columns.append((_label(run.target, device), found, largest))
+    order = {name: index for index, name in enumerate(OPERATORS)}
+    names = sorted(
+        {name for _, found, _ in columns for name in found}, key=lambda name: order.get(name, len(order))
+    )
+    logs = np.full((len(names), len(columns)), np.nan)
+    texts: dict[tuple[int, int], str] = {}
+    for j, (_, found, largest) in enumerate(columns):
+        for i, name in enumerate(names):
+            row = found.get(name)
+            if row is None:
+                continue  # this run did not time the operator at all (--benchmark-operators)
+            size = row.largest
+            if not row.offered:
+                texts[(i, j)] = "not offered"
+            elif size is None:
+                texts[(i, j)] = "not measured"
+            else:
+                target, torch = row.medians[size]
+                ratio = target / torch
+                logs[i, j] = np.log10(ratio)
+                texts[(i, j)] = _ratio_text(ratio) + ("" if size == largest else f" (n = {size:,})")
+    figure, axis = plt.subplots(figsize=(max(8.0, 2.4 + 1.5 * len(columns)), 1.8 + 0.27 * len(names)))
+    colours = plt.get_cmap("RdBu_r").copy()
+    colours.set_bad("#e6e6e6")  # not offered, not measured
+    image = axis.imshow(
+        np.ma.masked_invalid(logs),
+        cmap=colours,
+        norm=Normalize(-2, 2),
+        aspect="auto",
+        interpolation="nearest",
+    )
+    for (i, j), text in texts.items():
+        dark = np.isfinite(logs[i, j]) and abs(logs[i, j]) > 1.2
+        grey = not np.isfinite(logs[i, j])
+        axis.text(
+            j, i, text, ha="center", va="center", fontsize=8,
+            color="white" if dark else ("#666666" if grey else "black"),
+        )  # fmt: skip
+    axis.set_xticks(range(len(columns)), [f"{label}\n(n = {largest:,})" for label, _, largest in columns])
+    axis.xaxis.tick_top()
+    axis.set_yticks(range(len(names)), names, family="monospace")
+    axis.tick_params(which="both", length=0)
+    axis.set_xticks(np.arange(len(columns) + 1) - 0.5, minor=True)
+    axis.set_yticks(np.arange(len(names) + 1) - 0.5, minor=True)
+    axis.grid(which="minor", color="white", linewidth=1.5)
+    for spine in axis.spines.values():
+        spine.set_visible(False)
+    bar = figure.colorbar(image, ax=axis, fraction=0.04, pad=0.02, ticks=[-2, -1, 0, 1, 2])
+    bar.ax.set_yticklabels(["≤0.01×", "0.1×", "1×", "10×", "≥100×"])
+    bar.set_label("time / torch's time (log; red: slower than torch)")
+    axis.set_title(
+        "Each catalogue operator, forward + backward + read-back: median time on each target / torch's,\n"
+        "side by side, at the largest size measured (in brackets where the sweep stopped earlier)",
+        fontsize=10,
+    )
+    figure.tight_layout()
+    with plt.rc_context({"svg.fonttype": "none"}):  # the cells' text stays text: smaller, searchable
+        for suffix in ("png", "svg"):
+            figure.savefig(out / f"operators_ratio.{suffix}", dpi=110)
+    plt.close(figure)
+    return "operators_ratio.png"
 
 
 def write_plots(runs: Sequence[Run], out: Path) -> list[str]:

@@ -3,6 +3,9 @@
 ``pytest --target=NAME --benchmark-only`` times forward plus backward of the numeric spec programs
 (:mod:`conformance.programs`) on the target and on torch, side by side in one pytest-benchmark group
 per program and size; ``--benchmark-enable`` runs them after the specs instead of in place of them.
+Beside them, each catalogue operator (:mod:`conformance.catalogue`) is timed in one representative form,
+in one group per operator and size, ``op[exp-10000]`` (:mod:`conformance.benchmarks.operators`):
+``--benchmark-operators`` chooses which, ``--benchmark-operator-sizes`` at which sizes.
 Without one of those two flags the benchmark module is not even collected, so a plain spec run costs
 nothing more. The benchmarks themselves are in :mod:`conformance.benchmarks.timed_programs`, the workloads in
 :mod:`conformance.benchmarks.cases`; ``python -m conformance.benchmarks.report BENCH.json --out DIR`` turns the
@@ -10,7 +13,8 @@ nothing more. The benchmarks themselves are in :mod:`conformance.benchmarks.time
 
 A size whose first round takes longer than the budget ends the sweep for that engine and program:
 it and every larger size are skipped with a reason naming the size and the time, and the JSON lists
-them under ``autograd_conformance.not_measured`` so the report shows what was left out.
+them under ``autograd_conformance.not_measured`` so the report shows what was left out. An operator
+the target does not offer is skipped, and listed there, the same way.
 
 ``--benchmark-allocator=steady`` (the default) tells glibc's malloc to keep the memory a round frees
 instead of handing it back to the system: otherwise a round at 1,000,000 elements sometimes page-faults
@@ -31,6 +35,8 @@ import pytest
 
 DEFAULT_SIZES = (3, 100, 1_000, 10_000, 100_000, 1_000_000)
 """From the tutorial's three elements up in steps of ten, so a size over budget costs at most ~10x it."""
+DEFAULT_OPERATOR_SIZES = (100, 10_000, 1_000_000)
+"""Three decades: where fixed cost rules, where it meets the work, and where the work does."""
 DEFAULT_BUDGET = 2.0
 ALLOCATORS = ("steady", "system")
 BENCHMARKS_MODULE = Path(__file__).with_name("timed_programs.py")
@@ -48,6 +54,28 @@ def parse_sizes(text: str) -> tuple[int, ...]:
     if not sizes or sizes[0] < 1:
         raise argparse.ArgumentTypeError(f"{text!r} must name at least one size, each 1 or more")
     return sizes
+
+
+def parse_operators(text: str) -> tuple[str, ...] | None:
+    """``"exp,sum"`` -> ``("exp", "sum")``; ``"all"`` -> None (every catalogue operator); ``"none"`` -> ``()``."""
+    if text.strip() == "all":
+        return None
+    if text.strip() == "none":
+        return ()
+    names = tuple(dict.fromkeys(part.strip() for part in text.split(",") if part.strip()))
+    if not names:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} names no operator; give all, none, or catalogue names such as exp,sum,matmul"
+        )
+    from conformance.catalogue import OPERATORS  # here, not above: the catalogue imports hypothesis
+
+    unknown = [name for name in names if name not in OPERATORS]
+    if unknown:
+        which = "is not a catalogue operator" if len(unknown) == 1 else "are not catalogue operators"
+        raise argparse.ArgumentTypeError(
+            f"{', '.join(map(repr, unknown))} {which}; give all, none, or names from: {', '.join(OPERATORS)}"
+        )
+    return names
 
 
 def parse_budget(text: str) -> float:
@@ -71,6 +99,22 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=DEFAULT_SIZES,
         help="element counts the benchmarks sweep, comma-separated (with --benchmark-only). "
         f"Default: {','.join(map(str, DEFAULT_SIZES))}.",
+    )
+    group.addoption(
+        "--benchmark-operators",
+        metavar="NAMES",
+        type=parse_operators,
+        default="all",
+        help="catalogue operators to time in one form each, beside torch: comma-separated torch names "
+        "(exp,sum,matmul), all or none. Default: all.",
+    )
+    group.addoption(
+        "--benchmark-operator-sizes",
+        metavar="SIZES",
+        type=parse_sizes,
+        default=DEFAULT_OPERATOR_SIZES,
+        help="element counts of each input of the operator benchmarks, comma-separated (matmul: k x k "
+        f"with k*k about the count). Default: {','.join(map(str, DEFAULT_OPERATOR_SIZES))}.",
     )
     group.addoption(
         "--benchmark-budget",
@@ -132,7 +176,11 @@ class BenchmarkState:
     budget: float
     target: str
     allocator: str = "system"  # what was done to malloc, as keep_allocator_steady says it
+    operators: tuple[str, ...] | None = None  # the catalogue operators to time; None: all of them
+    operator_sizes: tuple[int, ...] = DEFAULT_OPERATOR_SIZES
     not_measured: list[dict[str, Any]] = field(default_factory=list)
+    # sweep -> what its engine lacks, as found at the first size: the larger ones are skipped unrun
+    lacking: dict[tuple[str, ...], str] = field(default_factory=dict)
     _cutoffs: dict[tuple[str, ...], tuple[int, float]] = field(default_factory=dict)
     _measured: dict[tuple[str, ...], tuple[int, float]] = field(default_factory=dict)
 
@@ -169,7 +217,13 @@ def pytest_configure(config: pytest.Config) -> None:
     target = config.getoption("target", None)
     if target is None or not benchmarks_requested(config):
         return
-    state = BenchmarkState(config.getoption("benchmark_sizes"), config.getoption("benchmark_budget"), target)
+    state = BenchmarkState(
+        config.getoption("benchmark_sizes"),
+        config.getoption("benchmark_budget"),
+        target,
+        operators=config.getoption("benchmark_operators"),
+        operator_sizes=config.getoption("benchmark_operator_sizes"),
+    )
     if config.getoption("benchmark_allocator") == "steady":
         state.allocator = keep_allocator_steady()
     config.stash[STATE] = state
@@ -186,6 +240,8 @@ class _JsonRecorder:
         output_json["autograd_conformance"] = {
             "target": self.state.target,
             "sizes": list(self.state.sizes),
+            "operators": "all" if self.state.operators is None else list(self.state.operators),
+            "operator_sizes": list(self.state.operator_sizes),
             "budget_seconds": self.state.budget,
             "not_measured": self.state.not_measured,
             "omp_num_threads": os.environ.get("OMP_NUM_THREADS"),

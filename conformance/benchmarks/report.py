@@ -11,7 +11,10 @@ both medians, the sizes left out (too slow, unsupported) with their reasons, the
 more is flagged, here and on stdout), and the machine each run came from. ``time_vs_size`` and
 ``ratio_to_torch`` (PNG and SVG, made by :mod:`conformance.benchmarks.plots`; needs the ``bench`` extra:
 ``pip install autograd-conformance[bench]``) plot the same numbers; ``DIR/runs/`` keeps each run
-without its raw timings, so the report can be made again from them alone.
+without its raw timings, so the report can be made again from them alone. Runs that timed the catalogue
+operators add a section with a table per target (operator x size: the ratio, both medians, or "not
+offered") and ``operators_ratio`` (PNG and SVG): each operator's ratio on each target at the largest
+size measured.
 """
 
 from __future__ import annotations
@@ -24,7 +27,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from conformance.benchmarks.results import ReportError, Run, format_seconds, load_run, ratios
+from conformance.benchmarks.results import (
+    OperatorRow,
+    ReportError,
+    Run,
+    format_seconds,
+    load_run,
+    operator_rows,
+    ratios,
+)
 
 OVERHEAD_LIMIT = 1.05
 OVERHEAD_FROM_SIZE = 1_000
@@ -128,6 +139,62 @@ def _target_section(run: Run) -> list[str]:
     return lines
 
 
+def _escaped(text: str) -> str:
+    return text.replace("|", "\\|")  # |x| would end the table's cell
+
+
+def _operator_cell(row: OperatorRow, size: int) -> str:
+    if not row.offered:
+        return "not offered"
+    ratio = row.ratio(size)
+    if ratio is None:
+        return "—"
+    target, torch = row.medians[size]
+    return f"{ratio:.2f}× ({format_seconds(target)} / {format_seconds(torch)})"
+
+
+def _operator_section(runs: Sequence[Run], plots: Sequence[str]) -> list[str]:
+    lines = [
+        "## Operators",
+        "",
+        "One representative form of each catalogue operator (`conformance.benchmarks.operators`): its "
+        "forward, backward (with a cotangent of the output's shape) and read-back to NumPy, on each target "
+        "beside torch in one pytest-benchmark group per operator and size (`op[exp-10000]`). The size is "
+        "the element count of each input: `n` for a vector, `r × c` for a matrix (r the largest divisor "
+        "of n up to √n), `k × k` with k = round(√n) for matmul and mm. Cells: median time of one round on "
+        "the target divided by torch's, then both medians (target / torch); below 1 the target is faster. "
+        "`not offered`: the target has no such operator; `—`: not measured (see below).",
+        "",
+    ]
+    lines += [f"![{Path(name).stem.replace('_', ' ')}]({name})" for name in plots]
+    lines += [""] if plots else []
+    for run in runs:
+        rows = operator_rows(run)
+        sizes = sorted({size for row in rows for size in [*row.medians, *row.left_out]})
+        for device in dict.fromkeys(row.device for row in rows):
+            table = [
+                [f"`{row.operator}`", _escaped(row.form), *(_operator_cell(row, size) for size in sizes)]
+                for row in rows
+                if row.device == device
+            ]
+            header = ["operator", "form", *(f"{size:,}" for size in sizes)]
+            lines += [f"### {run.target} / torch, operators, {device}", "", *_table(header, table)]
+        missing = list(dict.fromkeys(row.operator for row in rows if not row.offered))
+        left_out = [item for item in run.operators_not_measured if item.get("offered", True) is not False]
+        if not missing and not left_out:
+            continue
+        lines += [f"### Operators not measured for {run.target}", ""]
+        if missing:
+            lines += [f"Not offered by {run.target}: " + ", ".join(f"`{name}`" for name in missing) + ".", ""]
+        lines += [
+            f"- `{item.get('operator')}` at {int(item.get('size', 0)):,} elements on {item.get('engine')} "
+            f"({item.get('role')}, {item.get('device')}): {item.get('reason')}"
+            for item in left_out
+        ]
+        lines += [""] if left_out else []
+    return lines
+
+
 def _overhead_section(runs: Sequence[Run]) -> list[str]:
     lines = [
         "## Harness overhead",
@@ -215,8 +282,9 @@ def _machine_section(runs: Sequence[Run]) -> list[str]:
     return ["## Machine", "", *_table(header, rows)]
 
 
-def markdown(runs: Sequence[Run], plots: Sequence[str] = ()) -> str:
-    """The whole report as Markdown; ``plots`` are image file names to show under the title."""
+def markdown(runs: Sequence[Run], plots: Sequence[str] = (), operator_plots: Sequence[str] = ()) -> str:
+    """The whole report as Markdown; ``plots`` are image file names to show under the title,
+    ``operator_plots`` those to show in the operators' section (there only when a run timed operators)."""
     lines = [
         "# Benchmarks: spec programs on each engine beside torch",
         "",
@@ -227,7 +295,10 @@ def markdown(runs: Sequence[Run], plots: Sequence[str] = ()) -> str:
     lines += [f"![{Path(name).stem.replace('_', ' ')}]({name})" for name in plots]
     lines += [""] if plots else []
     for run in runs:
-        lines += _target_section(run)
+        if run.timings or run.not_measured:  # a run of the operators alone has no programs to show
+            lines += _target_section(run)
+    if any(run.operators or run.operators_not_measured for run in runs):
+        lines += _operator_section(runs, operator_plots)
     lines += _overhead_section(runs)
     lines += _machine_section(runs)
     return "\n".join(lines).rstrip() + "\n"
@@ -277,6 +348,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     runs.sort(key=lambda run: (run.target != "torch", run.target))
     options.out.mkdir(parents=True, exist_ok=True)
     plots: list[str] = []
+    operator_plots: list[str] = []
     if not options.no_plots:
         try:
             from conformance.benchmarks.plots import write_plots
@@ -287,9 +359,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                 file=sys.stderr,
             )
             return 2
-        plots = write_plots(runs, options.out)
+        if any(run.timings for run in runs):
+            plots = write_plots(runs, options.out)
+        if any(run.operators for run in runs):
+            from conformance.benchmarks.plots import plot_operators
+
+            operator_plots = [plot_operators(runs, options.out)]
     _keep_runs(runs, options.out)
-    text = markdown(runs, plots)
+    text = markdown(runs, plots, operator_plots)
     (options.out / "report.md").write_text(text)
     for row in (row for run in runs for row in overhead_rows(run)):
         ratio = f"{row.ratio:.3f} {'paired' if row.pairs else 'of medians'}"
@@ -301,7 +378,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     for line in overhead_warnings(runs):
         print(f"WARNING: {line}")
-    print(f"wrote {options.out / 'report.md'}" + "".join(f", {options.out / name}" for name in plots))
+    written = [*plots, *operator_plots]
+    print(f"wrote {options.out / 'report.md'}" + "".join(f", {options.out / name}" for name in written))
     return 0
 
 

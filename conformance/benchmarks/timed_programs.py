@@ -6,7 +6,9 @@ Collected only with ``--benchmark-only`` or ``--benchmark-enable`` (see :mod:`co
 
 Each program and size is one pytest-benchmark group holding two entries, ``...-target`` and
 ``...-reference``, with the same inputs, dtype and route (backward where the target has it, else vjp).
-``overhead[tutorial_mean-N]`` groups time the suite's own path against the same program written
+``op[NAME-N]`` groups do the same for one form of each catalogue operator
+(:mod:`conformance.benchmarks.operators`); an operator the target does not offer is skipped with the
+reason. ``overhead[tutorial_mean-N]`` groups time the suite's own path against the same program written
 directly in torch, so the harness can be shown not to distort what it measures. Not covered: the
 behaviour specs (they observe, they do not compute at scale) and float64 (one dtype keeps runs short).
 """
@@ -22,6 +24,7 @@ from conformance.adapter import Unsupported
 from conformance.benchmarks.cases import (
     DIRECT,
     SUITE,
+    WORKLOADS,
     Case,
     OverheadCase,
     cases,
@@ -30,6 +33,7 @@ from conformance.benchmarks.cases import (
     paired_ratio,
     timed_call,
 )
+from conformance.benchmarks.operators import offers, operator_workloads
 from conformance.benchmarks.plugin import STATE, BenchmarkState
 
 
@@ -45,10 +49,14 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
     session, state = config.stash[SESSION], config.stash[STATE]
     params = []
-    if metafunc.function is test_program:
+    if metafunc.function in (test_program, test_operator):
         devices = session.target.devices()
         paired = {device: reference_device(device) for device in devices}
-        for case in cases(session.target, session.reference, state.sizes, paired, session.target_spelling):
+        sizes, workloads = state.sizes, list(WORKLOADS)
+        if metafunc.function is test_operator:
+            sizes, workloads = state.operator_sizes, operator_workloads(state.operators)
+        target, reference, spelling = session.target, session.reference, session.target_spelling
+        for case in cases(target, reference, sizes, paired, spelling, workloads):
             reason = devices[case.target_device]
             marks = [] if reason is None else [pytest.mark.skip(reason=f"{case.target_device}: {reason}")]
             params.append(pytest.param(case, id=case.id, marks=marks))
@@ -66,9 +74,34 @@ def test_program(benchmark: Any, case: Case, request: pytest.FixtureRequest) -> 
     """One round: the program's forward, backward and read-back on one engine, by the specs' path."""
     state: BenchmarkState = request.config.stash[STATE]
     record = {key: case.extra_info[key] for key in ("role", "engine", "program", "size", "device")}
-    engine = f"{case.role} {case.adapter.name!r}"
     if case.route is None:
         state.skip(record, f"target {case.target!r} has no backward, which {case.workload.family} needs")
+    _measure(benchmark, case, state, record)
+
+
+def test_operator(benchmark: Any, case: Case, request: pytest.FixtureRequest) -> None:
+    """One round of one catalogue operator: forward, backward and read-back on one engine."""
+    from conformance.session import SESSION
+
+    state: BenchmarkState = request.config.stash[STATE]
+    keys = ("role", "engine", "operator", "form", "size", "device")
+    record = {key: case.extra_info[key] for key in keys}
+    name = case.workload.operator
+    if not offers(request.config.stash[SESSION].target, str(name)):
+        state.skip({**record, "offered": False}, f"target {case.target!r} does not offer the operator {name}")
+    if case.route is None:
+        state.skip(
+            record, f"target {case.target!r} has neither backward(gradient) nor vjp, which {name} needs"
+        )
+    _measure(benchmark, case, state, record)
+
+
+def _measure(benchmark: Any, case: Case, state: BenchmarkState, record: dict[str, Any]) -> None:
+    """Time ``case`` unless its sweep has ended, a first round shows it too slow, or the engine breaks."""
+    __tracebackhide__ = True
+    engine = f"{case.role} {case.adapter.name!r}"
+    if case.sweep in state.lacking:
+        state.skip(record, state.lacking[case.sweep])
     earlier = state.earlier_cutoff(case.sweep, case.size)
     if earlier is not None:
         size, seconds = earlier
@@ -92,7 +125,8 @@ def test_program(benchmark: Any, case: Case, request: pytest.FixtureRequest) -> 
     try:
         seconds = _round_after_warm_up(run, state.budget)
     except Unsupported as missing:
-        state.skip(record, f"target {case.target!r} has no {missing.feature}")
+        state.lacking[case.sweep] = f"target {case.target!r} has no {missing.feature}"
+        state.skip(record, state.lacking[case.sweep])
     except Exception as error:  # the engine breaks at this size (micrograd: RecursionError at 1,000)
         state.cut(case.sweep, case.size, float("inf"))
         state.skip(

@@ -23,6 +23,7 @@ import pytest
 
 from conformance.adapter import Capability
 from conformance.outcomes import CheckResult, Outcome, SpecResult, by_spec, counts, score
+from conformance.spec import all_specs
 
 if TYPE_CHECKING:
     from conformance.session import ConformanceSession
@@ -104,6 +105,7 @@ def build_report(
             },
             "supported": tally[Outcome.PASSED] + tally[Outcome.FAILED] + tally[Outcome.DEVIATION],
             "score": None if rate is None else round(rate, 6),
+            "total": len(all_specs()),  # every spec of the suite: what the score's share is of
             "families": [
                 {"family": family, "specs": sum(tally_.values()), **{o: tally_[Outcome(o)] for o in OUTCOMES}}
                 for family, tally_ in families.items()

@@ -125,6 +125,13 @@ def score_text(report: dict[str, Any]) -> str:
     return "n/a" if score is None else f"{score:.1%}"
 
 
+def coverage_text(report: dict[str, Any]) -> str:
+    """How much of the suite the score covers: ``"11 of 139 specs"``; what older reports say: ``"?"``."""
+    summary = report["summary"]
+    total = summary.get("total")
+    return "?" if total is None else f"{summary['supported']} of {total} specs"
+
+
 @dataclass(frozen=True)
 class Sides:
     """A disagreement's headline cut into what differed, the target's value and the reference's."""

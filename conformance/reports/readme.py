@@ -12,6 +12,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from conformance.spec import TUTORIAL_CELLS, all_specs
 
@@ -52,9 +53,12 @@ def engine_summary(reports: Path = REPORTS) -> str:
         lines.append(f"| {family} | " + " | ".join(cells) + " |")
     scores = [run["summary"]["score"] for run in runs]
     lines.append("| **score** | " + " | ".join("n/a" if s is None else f"**{s:.0%}**" for s in scores) + " |")
+    lines.append("| of specs | " + " | ".join(_coverage(run["summary"]) for run in runs) + " |")
     lines.append("")
     lines.append(
         "Each cell: specs passed / specs supported, then known deviations (dev) and unsupported (unsup). "
+        "The score is the share of supported specs that conform; *of specs* says how many of the suite's "
+        "specs that is. "
         "Full matrix: [reports/conformance/matrix.md](reports/conformance/matrix.md) "
         "([HTML](reports/conformance/matrix.html))."
     )
@@ -88,6 +92,11 @@ def operator_table(reports: Path = REPORTS) -> str:
         "**✗** fails, – not offered by the engine (unsupported), · not run (report predates the spec)."
     )
     return "\n".join(lines)
+
+
+def _coverage(summary: dict[str, Any]) -> str:
+    total = summary.get("total")
+    return "?" if total is None else f"{summary['supported']}/{total}"
 
 
 def _cell(row: dict[str, int]) -> str:

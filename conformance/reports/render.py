@@ -25,6 +25,7 @@ from conformance.reports.model import (
     OUTCOME_MEANINGS,
     Column,
     columns_of,
+    coverage_text,
     deviations_of,
     failures_of,
     rows_by_family,
@@ -74,7 +75,7 @@ def render_markdown(reports: list[dict[str, Any]]) -> str:
 
 
 def _markdown_summary(columns: list[Column]) -> list[str]:
-    header = ["target", "version", "torch", *OUTCOMES, "score", "exit status", "platform", "finished"]
+    header = ["target", "version", "torch", *OUTCOMES, "score", "of", "exit status", "platform", "finished"]
     lines = [_markdown_row(header), _markdown_row(["---"] * len(header))]
     for column in columns:
         report, specs = column.report, column.report["summary"]["specs"]
@@ -86,6 +87,7 @@ def _markdown_summary(columns: list[Column]) -> list[str]:
                     report["reference"]["version"],
                     *(str(specs[o]) for o in OUTCOMES),
                     f"**{score_text(report)}**",
+                    coverage_text(report),
                     str(report["exit_status"]),
                     _machine(report),
                     report["finished"],

@@ -6,6 +6,7 @@ from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 from conformance.outcomes import Outcome, by_spec, counts, score
+from conformance.spec import all_specs
 
 if TYPE_CHECKING:
     from conformance.session import ConformanceSession
@@ -31,6 +32,7 @@ def summary_lines(session: ConformanceSession) -> list[str]:
     lines.append(f"{'total':<{width}}  {len(specs):>5}  " + "  ".join(f"{total[c]:>11}" for c in COLUMNS))
     rate = score(total)
     supported = total[Outcome.PASSED] + total[Outcome.FAILED] + total[Outcome.DEVIATION]
+    everything = len(all_specs())
     lines.append(
         "score: "
         + (
@@ -38,6 +40,7 @@ def summary_lines(session: ConformanceSession) -> list[str]:
             if rate is None
             else f"{rate:.1%} of the {supported} supported specs conform"
         )
+        + f"; the target supports {supported} of the suite's {everything} specs ({supported / everything:.0%})"
     )
     skips = Counter(
         check.message for result in specs for check in result.checks if check.outcome is Outcome.SKIPPED
