@@ -267,7 +267,10 @@ def _step(
         return None
     call, arity = found
     operands = (first, second)[:arity]
-    result = _evaluate(call, [values[operand] for operand in operands])
+    try:
+        result = _evaluate(call, [values[operand] for operand in operands])
+    except ValueError:  # shapes the operation does not take (matmul's batch dims, say): draw another
+        return None
     if not _finite_and_moderate(result):
         return None
     return Step(name, call, operands), np.asarray(result, dtype=np.float64)
