@@ -32,7 +32,10 @@ def literal(value: Any) -> str:
     """Python source for an argument: ``slice(None, None, 2)``, ``(0, -1)``, ``ag.tensor(np.array(...))``."""
     if isinstance(value, Index):
         body = np.array2string(value.array, separator=", ", threshold=10**6, max_line_width=10**6)
-        return f"ag.tensor(np.array({body}, dtype=np.{value.array.dtype.name}))"
+        dtype = (
+            "bool" if value.array.dtype.kind == "b" else f"np.{value.array.dtype.name}"
+        )  # np.bool: NumPy 2 only
+        return f"ag.tensor(np.array({body}, dtype={dtype}))"
     if isinstance(value, tuple):
         inner = ", ".join(literal(item) for item in value)
         return f"({inner},)" if len(value) == 1 else f"({inner})"
