@@ -7,9 +7,11 @@
 #
 # A target whose engine is not installed is left out with a line saying so; one that clashes with this
 # environment but has a tox environment (dezero) runs there, tox creating it on first use. Each run
-# writes its --benchmark-json into a scratch folder; the report command keeps them, without raw
-# timings, in reports/benchmarks/runs/ and writes report.md, time_vs_size.{png,svg} and
-# ratio_to_torch.{png,svg}.
+# times the spec programs and every catalogue operator the target offers (--benchmark-operators=none
+# leaves the operators out, --benchmark-operators=exp,sum picks some) and writes its --benchmark-json
+# into a scratch folder; the report command keeps them, without raw timings, in
+# reports/benchmarks/runs/ and writes report.md, time_vs_size.{png,svg}, ratio_to_torch.{png,svg} and
+# operators_ratio.{png,svg}.
 # Needs the bench extra for the plots: pip install -e '.[bench]'. Keep the machine otherwise idle.
 #
 # OMP_NUM_THREADS defaults to 1: on a small shared machine, other work starves OpenMP's worker threads

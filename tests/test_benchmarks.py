@@ -75,16 +75,22 @@ def test_named_benchmark_module_without_the_flag_is_skipped(pytester: pytest.Pyt
     ini = pytester.makeini("[pytest]")  # else the module's path would make the repo's own ini the run's
     result = pytester.runpytest("-c", str(ini), "--target=torch", str(BENCHMARKS_MODULE), "-rs", *QUICK)
     result.stdout.fnmatch_lines(["*benchmarks are off: run pytest --target=NAME --benchmark-only*"])
-    result.assert_outcomes(skipped=2)
+    result.assert_outcomes(skipped=3)  # test_program, test_operator, test_overhead
 
 
 def test_each_group_holds_the_target_beside_the_reference(pytester: pytest.Pytester) -> None:
     path = pytester.path / "bench.json"
     result = pytester.runpytest(
-        "--target=torch", "--benchmark-only", f"--benchmark-json={path}", "--benchmark-sizes=100,3", *QUICK
+        "--target=torch",
+        "--benchmark-only",
+        f"--benchmark-json={path}",
+        "--benchmark-sizes=100,3",
+        "--benchmark-operators=none",
+        *QUICK,
     )
     assert result.ret == 0, result.stdout.str()
     groups = _groups(path)
+    assert not [group for group in groups if group.startswith("op[")]  # none: no operator is timed
     for workload in WORKLOADS:
         for size in (3, 100):
             entries = groups[f"{workload.name}[{size}]"]
@@ -301,6 +307,7 @@ def test_the_report_turns_json_into_a_table_and_plots(
         assert (out / f"{stem}.png").read_bytes().startswith(b"\x89PNG")
         assert b"<svg" in (out / f"{stem}.svg").read_bytes()[:1000]
         assert f"({stem}.png)" in text
+    assert "## Operators" not in text and not (out / "operators_ratio.png").exists()  # none were timed
     assert "data" not in json.loads((out / "runs" / "mine.json").read_text())["benchmarks"][0]["stats"]
     assert "WARNING: overhead: the suite's path takes 1.200x direct torch" in capsys.readouterr().out
 

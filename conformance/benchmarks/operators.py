@@ -149,24 +149,17 @@ def _reduction(operator: str, domain: dict[str, Any] = SMOOTH) -> Workload:
 
 
 def _product(operator: str) -> Workload:
-    return _binary(
-        operator,
-        f"{operator}(a, b)",
-        {"min_value": -2.0, "max_value": 2.0},
-        {"min_value": -2.0, "max_value": 2.0},
-        shape=_square,
-        names="ab",
-    )
-
-
-def _flat_and_expanded(size: int) -> tuple[int, ...]:
-    return (1, matrix_shape(size)[1])
+    operand = {"min_value": -2.0, "max_value": 2.0}  # as forms.py draws matmul's
+    return _binary(operator, f"{operator}(a, b)", operand, operand, shape=_square, names="ab")
 
 
 def _expand() -> Workload:
+    """One row expanded down the rows of an r × c matrix: the size is the output's, n."""
+
     def calls(size: int, dtype: str) -> Call:
-        x = _draw(np.random.default_rng(0), _flat_and_expanded(size), dtype, SMOOTH)
-        return Call("expand", {"x": x}, (matrix_shape(size),))
+        rows, columns = matrix_shape(size)
+        x = _draw(np.random.default_rng(0), (1, columns), dtype, SMOOTH)
+        return Call("expand", {"x": x}, ((rows, columns),))
 
     return _workload("expand", "expand(x, (r, c)); x: 1 × c", _of_call(calls))
 

@@ -202,8 +202,7 @@ def plot_operators(runs: Sequence[Run], out: Path) -> str:
                 logs[i, j] = np.log10(ratio)
                 texts[(i, j)] = _ratio_text(ratio) + ("" if size == largest else f" (n = {size:,})")
     figure, axis = plt.subplots(figsize=(max(8.0, 2.4 + 1.5 * len(columns)), 1.8 + 0.27 * len(names)))
-    colours = plt.get_cmap("RdBu_r").copy()
-    colours.set_bad("#e6e6e6")  # not offered, not measured
+    colours = plt.get_cmap("RdBu_r").with_extremes(bad="#e6e6e6")  # bad: not offered, not measured
     image = axis.imshow(
         np.ma.masked_invalid(logs),
         cmap=colours,

@@ -50,7 +50,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     session, state = config.stash[SESSION], config.stash[STATE]
     params = []
     if metafunc.function in (test_program, test_operator):
-        devices = session.target.devices()
+        devices = session.devices  # those --device chose (default: all), each None or why it is unusable
         paired = {device: reference_device(device) for device in devices}
         sizes, workloads = state.sizes, list(WORKLOADS)
         if metafunc.function is test_operator:
