@@ -19,13 +19,15 @@ changes it later (``.grad`` is zeroed in place): ``ag.numpy`` takes a snapshot (
 from __future__ import annotations
 
 import copy
+import inspect
 from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from typing import Any
 
 import numpy as np
 
-from conformance.adapter import Adapter, Capability, Tensor, Unsupported
+from conformance.adapter import Adapter, BaseAdapter, Capability, Tensor, Unsupported
+from conformance.calls import compile_program
 from conformance.compare import (
     ORACLE_RTOL,
     Disagreement,
@@ -185,6 +187,7 @@ class Conformance:
         cotangent: np.ndarray | None = None,
         expect: Callable[..., Sequence[np.ndarray]] | None = None,
         oracle: bool = True,
+        scalarize: bool = False,
         **inputs: np.ndarray,
     ) -> None:
         """Differentiate ``function(ag, **inputs)`` on both engines and compare value and gradients.
@@ -195,11 +198,17 @@ class Conformance:
         against a float64 central-difference inner product, which needs no engine at all, unless
         ``oracle=False`` (at a kink, where no finite difference is the derivative).
 
+        ``scalarize=True`` is for specs about an operator rather than about ``backward(v)``: on a target
+        whose route takes no cotangent (micrograd's scalar backward), both engines differentiate
+        ``sum(function(...) * v)`` instead, which has the same gradients.
+
         Where a float32 target and torch's float32 differ by more than the tolerance, torch runs the
         program again in float64: the target passes if it is no further from that than torch's own
         float32 result is (composite programs amplify rounding; two correct engines may round apart).
         """
         __tracebackhide__ = True
+        if scalarize and cotangent is not None and not self._takes_cotangents(via):
+            function, cotangent = scalarized(function, cotangent), None
         needed = _VIA_NEEDS[via]
         if cotangent is not None and via == VIA_BACKWARD:
             needed = Capability.BACKWARD_GRADIENT
@@ -270,6 +279,11 @@ class Conformance:
         self._explain(agree, repro, described)
 
     # -- the parts ------------------------------------------------------------------------------
+
+    def _takes_cotangents(self, via: str) -> bool:
+        if via == VIA_BACKWARD or type(self.target).vjp is BaseAdapter.vjp:  # type: ignore[comparison-overlap]
+            return Capability.BACKWARD_GRADIENT in self.target.capabilities  # the vjp runs backward(v)
+        return True
 
     def _check_oracle(
         self,
@@ -365,6 +379,23 @@ class Conformance:
         lines.append("  reproduce:")
         lines.extend(f"    {line}" for line in repro().splitlines())
         return "\n".join(lines)
+
+
+def scalarized(function: Callable[..., Tensor], cotangent: np.ndarray) -> Callable[..., Tensor]:
+    """``sum(function(...) * v)``: a scalar whose gradients are the vjp of ``function`` with ``v``,
+    written out as a program of its own when ``function`` is one (``__source__``), for the snippet."""
+    source = getattr(function, "__source__", None)
+    names = list(inspect.signature(function).parameters)[1:]
+    if source is None:
+        return lambda ag, **xs: ag.sum(function(ag, **xs) * ag.tensor(cotangent))
+    arguments = ", ".join(names)
+    body = np.array2string(cotangent, separator=", ", precision=9, threshold=10**6, max_line_width=10**6)
+    text = (
+        source.replace("def program(", "def operation(", 1)
+        + f"\n\n\nv = np.array({body}, dtype=np.{cotangent.dtype.name})\n\n\n"
+        + f"def program(ag, {arguments}):\n    return ag.sum(operation(ag, {arguments}) * ag.tensor(v))"
+    )
+    return compile_program(text)
 
 
 def _copied(value: Any) -> Any:

@@ -21,9 +21,7 @@ def _check(conform, dtype, via, operator, x, *, oracle=True, **kwargs):
 
 def _extreme(operator):
     def decorate(function):
-        return spec(BEYOND_TUTORIAL, operator=operator)(
-            over_dtypes()(over_routes(with_gradient=True)(function))
-        )
+        return spec(BEYOND_TUTORIAL, operator=operator)(over_dtypes()(over_routes()(function)))
 
     return decorate
 
