@@ -47,7 +47,7 @@ def _binary(
         x_shape, y_shape = draw(_pairs()).input_shapes if broadcast else (draw(shapes()),) * 2
         first = draw(arrays(dtype=dtype, shape=x_shape, **x), label="x")
         second = draw(arrays(dtype=dtype, shape=y_shape, **y), label="y")
-        return Call(operator, {"x": first, "y": (second + shift).astype(dtype)})
+        return Call(operator, {"x": first, "y": np.asarray(second + shift, dtype=dtype)})
 
     return {"same shape": lambda dtype: calls(dtype, False), "broadcast": lambda dtype: calls(dtype, True)}
 

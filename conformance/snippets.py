@@ -20,7 +20,11 @@ import numpy as np
 
 
 def source_of(function: Callable[..., Any]) -> str:
-    """The source of a function or lambda, dedented; a lambda is cut out of the line it sits in."""
+    """The source of a function or lambda, dedented; a lambda is cut out of the line it sits in; a
+    program compiled from text (:func:`conformance.calls.compile_program`) is that text."""
+    written = getattr(function, "__source__", None)
+    if written is not None:
+        return str(written)
     try:
         lines, _ = inspect.getsourcelines(function)
     except (OSError, TypeError):
