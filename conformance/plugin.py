@@ -188,6 +188,7 @@ class ConformancePlugin:
                 reference_device=reference_device(device),
                 spec=found,
                 target_spelling=session.target_spelling,
+                deviating=frozenset(deviation.spec_id for deviation in session.deviations),
             )
             marks = [] if reason is None else [pytest.mark.skip(reason=f"{device}: {reason}")]
             params.append(pytest.param(conform, id=device, marks=marks))

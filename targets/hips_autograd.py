@@ -9,21 +9,115 @@ spec is reported unsupported. Spellings that differ from the protocol:
 * the vector-Jacobian product is ``autograd.make_vjp(f, argnum=...)(*primals)``, which returns
   ``(pullback, value)``; with no cotangent (a scalar output seeded with one) it is
   ``autograd.value_and_grad``, which refuses a non-scalar output as torch's backward() does;
-* the only device is the CPU (NumPy).
+* the only device is the CPU (NumPy);
+* operators are ``autograd.numpy``'s and ``autograd.scipy.special``'s (expit is sigmoid), with
+  ``axis``/``keepdims``/``ddof`` for torch's ``dim``/``keepdim``/``correction``. autograd has no relu,
+  softmax or log_softmax, and flattens all dims only (``ravel``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import itertools
+import operator
+from collections.abc import Callable, Mapping, Sequence
 from importlib.metadata import version
 from pathlib import Path
 from typing import ClassVar
 
 import autograd
 import autograd.numpy as anp
+import autograd.scipy.special
 import numpy as np
 
 from conformance.adapter import BaseAdapter, Capability, Tensor, Unsupported
+
+
+def _split_points(length: int, split_size_or_sections: int | Sequence[int]) -> list[int]:
+    """torch.split's piece sizes as the split points anp.split takes."""
+    if isinstance(split_size_or_sections, int):
+        return list(range(split_size_or_sections, length, split_size_or_sections))
+    return list(itertools.accumulate(split_size_or_sections[:-1]))
+
+
+def _broadcast_shape(shape: Sequence[int], sizes: Sequence[int]) -> tuple[int, ...]:
+    """torch.expand's sizes with each -1 (keep that dim) spelled out, as broadcast_to takes them."""
+    new = len(sizes) - len(shape)
+    return tuple(shape[i - new] if size == -1 else size for i, size in enumerate(sizes))
+
+
+def _flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    ndim = max(anp.ndim(x), 1)
+    if (start_dim % ndim, end_dim % ndim) != (0, ndim - 1):
+        raise Unsupported("flatten of some dims only (autograd.numpy has ravel, which flattens all)")
+    return anp.ravel(x)
+
+
+def _all_dims(dim: int | tuple[int, ...]) -> int | tuple[int, ...] | None:
+    return None if dim == () else dim  # amax's dim=() reduces every dim, as axis=None does
+
+
+OPERATORS: Mapping[str, Callable[..., Tensor]] = {
+    # element-wise, one operand (no relu)
+    "neg": anp.negative,
+    "abs": anp.abs,
+    "exp": anp.exp,
+    "log": anp.log,
+    "sqrt": anp.sqrt,
+    "sin": anp.sin,
+    "cos": anp.cos,
+    "tanh": anp.tanh,
+    "sigmoid": autograd.scipy.special.expit,
+    "reciprocal": anp.reciprocal,
+    "pow": anp.power,
+    "clamp": lambda x, min=None, max=None: anp.clip(x, min, max),
+    # element-wise, two operands (broadcasting)
+    "add": anp.add,
+    "sub": anp.subtract,
+    "mul": anp.multiply,
+    "div": anp.divide,
+    "maximum": anp.maximum,
+    "minimum": anp.minimum,
+    "where": anp.where,
+    # reductions (no softmax or log_softmax)
+    "sum": lambda x, dim=None, keepdim=False: anp.sum(x, axis=dim, keepdims=keepdim),
+    "mean": lambda x, dim=None, keepdim=False: anp.mean(x, axis=dim, keepdims=keepdim),
+    "amax": lambda x, dim=(), keepdim=False: anp.max(x, axis=_all_dims(dim), keepdims=keepdim),
+    "amin": lambda x, dim=(), keepdim=False: anp.min(x, axis=_all_dims(dim), keepdims=keepdim),
+    "max": lambda x, dim=None, keepdim=False: anp.max(x, axis=dim, keepdims=keepdim),
+    "min": lambda x, dim=None, keepdim=False: anp.min(x, axis=dim, keepdims=keepdim),
+    "prod": lambda x, dim=None, keepdim=False: anp.prod(x, axis=dim, keepdims=keepdim),
+    "var": lambda x, dim=None, correction=1, keepdim=False: anp.var(
+        x, axis=dim, ddof=correction, keepdims=keepdim
+    ),
+    "std": lambda x, dim=None, correction=1, keepdim=False: anp.std(
+        x, axis=dim, ddof=correction, keepdims=keepdim
+    ),
+    "logsumexp": lambda x, dim, keepdim=False: autograd.scipy.special.logsumexp(
+        x, axis=dim, keepdims=keepdim
+    ),
+    # linear algebra
+    "matmul": anp.matmul,
+    "mm": anp.matmul,  # no mm of its own: matmul on two 2-D arrays is mm
+    "t": anp.transpose,  # no t of its own: reversing the dims of a 0-, 1- or 2-D array is t()
+    "transpose": anp.swapaxes,
+    "permute": anp.transpose,
+    "mT": anp.matrix_transpose,
+    # shapes
+    "reshape": anp.reshape,
+    "view": anp.reshape,  # no views: reshape of a contiguous array is view
+    "flatten": _flatten,
+    "squeeze": lambda x, dim=None: anp.squeeze(x, axis=dim),
+    "unsqueeze": anp.expand_dims,
+    "expand": lambda x, sizes: anp.broadcast_to(x, _broadcast_shape(anp.shape(x), sizes)),
+    # indexing, joining, splitting
+    "getitem": operator.getitem,
+    "cat": lambda tensors, dim=0: anp.concatenate(tensors, axis=dim),
+    "stack": lambda tensors, dim=0: anp.stack(tensors, axis=dim),
+    "split": lambda x, split_size_or_sections, dim=0: tuple(
+        anp.split(x, _split_points(anp.shape(x)[dim], split_size_or_sections), axis=dim)
+    ),
+    "chunk": lambda x, chunks, dim=0: tuple(anp.array_split(x, chunks, axis=dim)),
+}
 
 
 class AutogradAdapter(BaseAdapter):
@@ -36,6 +130,7 @@ class AutogradAdapter(BaseAdapter):
     )
     dtypes: ClassVar[tuple[str, ...]] = ("float32", "float64")
     deviations: ClassVar[Path | None] = Path(__file__).with_name("autograd.deviations")
+    operators: ClassVar[Mapping[str, Callable[..., Tensor]]] = OPERATORS
 
     def version(self) -> str:
         return version("autograd")  # the package has no __version__

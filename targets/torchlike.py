@@ -37,7 +37,10 @@ class TorchLikeAdapter(BaseAdapter):
         self._offered: dict[str, Callable[..., Tensor] | None] = {}
 
     def operator(self, name: str) -> Callable[..., Tensor] | None:
-        """torch's own spelling of a catalogue operator, when the module has what it calls."""
+        """The ``operators`` table's entry, else torch's own spelling of a catalogue operator when the
+        module has what it calls."""
+        if name in self.operators:
+            return self.operators[name]
         if name not in self._offered:
             found = OPERATORS.get(name)
             if found is None:

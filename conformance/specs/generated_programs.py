@@ -4,7 +4,7 @@ Beyond the tutorial. Programs (``conformance/generated.py``) have one to three l
 compatible shapes and up to six operations on any earlier value, so shared subexpressions and branches of
 unequal depth appear: a backward pass that is not topological, or that overwrites where it should add,
 gives wrong gradients here even when every operator passes its own spec. Only operators the target offers
-are drawn. The forward value and every leaf's gradient are compared; a float32 disagreement is judged
+are drawn, and not those whose own spec its deviations file lists: this family measures composition. The forward value and every leaf's gradient are compared; a float32 disagreement is judged
 against torch in float64, so the rounding that composite programs amplify never fails a correct engine.
 A failure shrinks to a program of a few operations and prints it as code.
 """
@@ -12,7 +12,6 @@ A failure shrinks to a program of a few operations and prints it as code.
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conformance.catalogue import OPERATORS
 from conformance.generated import programs
 from conformance.spec import BEYOND_TUTORIAL, over_dtypes, over_routes, spec
 from conformance.strategies import arrays
@@ -20,7 +19,7 @@ from reference.oracles import forward_shape
 
 
 def _offered(conform):
-    return frozenset(name for name in OPERATORS if conform.offers(name))
+    return conform.conforming_operators()
 
 
 @spec(BEYOND_TUTORIAL)
