@@ -14,19 +14,114 @@ float64: JAX computes in float32 only and silently turns float64 input into floa
 created, so that float64 inputs stay float64 as in torch. The switch is process-wide state of JAX
 alone: torch, NumPy and the other engines never read it, but any other JAX code in the same process
 sees 64-bit defaults from then on (``jnp.asarray(1.0)`` is float64).
+
+Operators are ``jax.numpy``'s, ``jax.nn``'s and ``jax.scipy.special``'s, with ``axis``/``keepdims`` for
+torch's ``dim``/``keepdim``; flatten is ``lax.collapse``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import itertools
+import operator
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import ClassVar
 
 import jax
 import jax.numpy as jnp
+import jax.scipy.special
 import numpy as np
+from jax import lax
 
 from conformance.adapter import BaseAdapter, Capability, Tensor, Unsupported
+
+
+def _split_points(length: int, split_size_or_sections: int | Sequence[int]) -> list[int]:
+    """torch.split's piece sizes as the split points jnp.split takes."""
+    if isinstance(split_size_or_sections, int):
+        return list(range(split_size_or_sections, length, split_size_or_sections))
+    return list(itertools.accumulate(split_size_or_sections[:-1]))
+
+
+def _broadcast_shape(shape: Sequence[int], sizes: Sequence[int]) -> tuple[int, ...]:
+    """torch.expand's sizes with each -1 (keep that dim) spelled out, as broadcast_to takes them."""
+    new = len(sizes) - len(shape)
+    return tuple(shape[i - new] if size == -1 else size for i, size in enumerate(sizes))
+
+
+def _flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    # lax.collapse is flatten with an exclusive stop; it gives a 0-d array the shape (1,), as torch does
+    ndim = max(x.ndim, 1)
+    return lax.collapse(x, start_dim % ndim, end_dim % ndim + 1)
+
+
+def _all_dims(dim: int | tuple[int, ...]) -> int | tuple[int, ...] | None:
+    return None if dim == () else dim  # amax's dim=() reduces every dim, as axis=None does
+
+
+OPERATORS: Mapping[str, Callable[..., Tensor]] = {
+    # element-wise, one operand
+    "neg": jnp.negative,
+    "abs": jnp.abs,
+    "exp": jnp.exp,
+    "log": jnp.log,
+    "sqrt": jnp.sqrt,
+    "sin": jnp.sin,
+    "cos": jnp.cos,
+    "tanh": jnp.tanh,
+    "sigmoid": jax.nn.sigmoid,
+    "relu": jax.nn.relu,
+    "reciprocal": jnp.reciprocal,
+    "pow": jnp.power,
+    "clamp": lambda x, min=None, max=None: jnp.clip(x, min=min, max=max),
+    # element-wise, two operands (broadcasting)
+    "add": jnp.add,
+    "sub": jnp.subtract,
+    "mul": jnp.multiply,
+    "div": jnp.divide,
+    "maximum": jnp.maximum,
+    "minimum": jnp.minimum,
+    "where": jnp.where,
+    # reductions
+    "sum": lambda x, dim=None, keepdim=False: jnp.sum(x, axis=dim, keepdims=keepdim),
+    "mean": lambda x, dim=None, keepdim=False: jnp.mean(x, axis=dim, keepdims=keepdim),
+    "amax": lambda x, dim=(), keepdim=False: jnp.max(x, axis=_all_dims(dim), keepdims=keepdim),
+    "amin": lambda x, dim=(), keepdim=False: jnp.min(x, axis=_all_dims(dim), keepdims=keepdim),
+    "max": lambda x, dim=None, keepdim=False: jnp.max(x, axis=dim, keepdims=keepdim),
+    "min": lambda x, dim=None, keepdim=False: jnp.min(x, axis=dim, keepdims=keepdim),
+    "prod": lambda x, dim=None, keepdim=False: jnp.prod(x, axis=dim, keepdims=keepdim),
+    "var": lambda x, dim=None, correction=1, keepdim=False: jnp.var(
+        x, axis=dim, correction=correction, keepdims=keepdim
+    ),
+    "std": lambda x, dim=None, correction=1, keepdim=False: jnp.std(
+        x, axis=dim, correction=correction, keepdims=keepdim
+    ),
+    "logsumexp": lambda x, dim, keepdim=False: jax.scipy.special.logsumexp(x, axis=dim, keepdims=keepdim),
+    "softmax": lambda x, dim: jax.nn.softmax(x, axis=dim),
+    "log_softmax": lambda x, dim: jax.nn.log_softmax(x, axis=dim),
+    # linear algebra
+    "matmul": jnp.matmul,
+    "mm": jnp.matmul,  # no mm of its own: matmul on two 2-D arrays is mm
+    "t": jnp.transpose,  # no t of its own: reversing the dims of a 0-, 1- or 2-D array is t()
+    "transpose": jnp.swapaxes,
+    "permute": jnp.transpose,
+    "mT": jnp.matrix_transpose,
+    # shapes
+    "reshape": jnp.reshape,
+    "view": jnp.reshape,  # no views: reshape of a contiguous array is view
+    "flatten": _flatten,
+    "squeeze": lambda x, dim=None: jnp.squeeze(x, axis=dim),
+    "unsqueeze": jnp.expand_dims,
+    "expand": lambda x, sizes: jnp.broadcast_to(x, _broadcast_shape(x.shape, sizes)),
+    # indexing, joining, splitting
+    "getitem": operator.getitem,
+    "cat": lambda tensors, dim=0: jnp.concatenate(tensors, axis=dim),
+    "stack": lambda tensors, dim=0: jnp.stack(tensors, axis=dim),
+    "split": lambda x, split_size_or_sections, dim=0: tuple(
+        jnp.split(x, _split_points(x.shape[dim], split_size_or_sections), axis=dim)
+    ),
+    "chunk": lambda x, chunks, dim=0: tuple(jnp.array_split(x, chunks, axis=dim)),
+}
 
 
 class JaxAdapter(BaseAdapter):
@@ -39,6 +134,7 @@ class JaxAdapter(BaseAdapter):
     )
     dtypes: ClassVar[tuple[str, ...]] = ("float32", "float64")  # float64 through jax_enable_x64
     deviations: ClassVar[Path | None] = Path(__file__).with_name("jax.deviations")
+    operators: ClassVar[Mapping[str, Callable[..., Tensor]]] = OPERATORS
 
     def __init__(self) -> None:
         jax.config.update("jax_enable_x64", True)

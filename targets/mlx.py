@@ -10,22 +10,115 @@ is reported unsupported. Spellings that differ from the protocol:
 * the vector-Jacobian product is ``mx.vjp(f, primals, cotangents)``, lists in and lists out; with
   no cotangent (a scalar output seeded with one) it is ``mx.value_and_grad(f, argnums=[...])``,
   MLX's own scalar-output gradient, which refuses a non-scalar output as torch's backward() does;
-  for a single argument it returns a bare array rather than a tuple.
+  for a single argument it returns a bare array rather than a tuple;
+* operators are ``mlx.core``'s (relu and log_softmax ``mlx.nn``'s), with ``axis``/``keepdims``/``ddof``
+  for torch's ``dim``/``keepdim``/``correction``; MLX has no indexing by a boolean mask.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import itertools
+from collections.abc import Callable, Mapping, Sequence
 from importlib.metadata import version
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import mlx.core as mx
+import mlx.nn
 import numpy as np
 
 from conformance.adapter import BaseAdapter, Capability, Tensor, Unsupported
 
 _DEVICES = {"cpu": mx.cpu, "gpu": mx.gpu}
+
+
+def _split_points(length: int, split_size_or_sections: int | Sequence[int]) -> list[int]:
+    """torch.split's piece sizes as the split points mx.split takes."""
+    if isinstance(split_size_or_sections, int):
+        return list(range(split_size_or_sections, length, split_size_or_sections))
+    return list(itertools.accumulate(split_size_or_sections[:-1]))
+
+
+def _broadcast_shape(shape: Sequence[int], sizes: Sequence[int]) -> tuple[int, ...]:
+    """torch.expand's sizes with each -1 (keep that dim) spelled out, as broadcast_to takes them."""
+    new = len(sizes) - len(shape)
+    return tuple(shape[i - new] if size == -1 else size for i, size in enumerate(sizes))
+
+
+def _all_dims(dim: int | tuple[int, ...]) -> int | tuple[int, ...] | None:
+    return None if dim == () else dim  # amax's dim=() reduces every dim, as axis=None does
+
+
+def _getitem(x: Tensor, index: Any) -> Tensor:
+    parts = index if isinstance(index, tuple) else (index,)
+    if any(isinstance(part, mx.array) and part.dtype == mx.bool_ for part in parts):
+        raise Unsupported("indexing with a boolean mask (MLX: boolean indices are not yet supported)")
+    return x[index]
+
+
+OPERATORS: Mapping[str, Callable[..., Tensor]] = {
+    # element-wise, one operand
+    "neg": mx.negative,
+    "abs": mx.abs,
+    "exp": mx.exp,
+    "log": mx.log,
+    "sqrt": mx.sqrt,
+    "sin": mx.sin,
+    "cos": mx.cos,
+    "tanh": mx.tanh,
+    "sigmoid": mx.sigmoid,
+    "relu": mlx.nn.relu,
+    "reciprocal": mx.reciprocal,
+    "pow": mx.power,
+    "clamp": lambda x, min=None, max=None: mx.clip(x, min, max),
+    # element-wise, two operands (broadcasting)
+    "add": mx.add,
+    "sub": mx.subtract,
+    "mul": mx.multiply,
+    "div": mx.divide,
+    "maximum": mx.maximum,
+    "minimum": mx.minimum,
+    "where": mx.where,
+    # reductions
+    "sum": lambda x, dim=None, keepdim=False: mx.sum(x, axis=dim, keepdims=keepdim),
+    "mean": lambda x, dim=None, keepdim=False: mx.mean(x, axis=dim, keepdims=keepdim),
+    "amax": lambda x, dim=(), keepdim=False: mx.max(x, axis=_all_dims(dim), keepdims=keepdim),
+    "amin": lambda x, dim=(), keepdim=False: mx.min(x, axis=_all_dims(dim), keepdims=keepdim),
+    "max": lambda x, dim=None, keepdim=False: mx.max(x, axis=dim, keepdims=keepdim),
+    "min": lambda x, dim=None, keepdim=False: mx.min(x, axis=dim, keepdims=keepdim),
+    "prod": lambda x, dim=None, keepdim=False: mx.prod(x, axis=dim, keepdims=keepdim),
+    "var": lambda x, dim=None, correction=1, keepdim=False: mx.var(
+        x, axis=dim, ddof=correction, keepdims=keepdim
+    ),
+    "std": lambda x, dim=None, correction=1, keepdim=False: mx.std(
+        x, axis=dim, ddof=correction, keepdims=keepdim
+    ),
+    "logsumexp": lambda x, dim, keepdim=False: mx.logsumexp(x, axis=dim, keepdims=keepdim),
+    "softmax": lambda x, dim: mx.softmax(x, axis=dim),
+    "log_softmax": lambda x, dim: mlx.nn.log_softmax(x, axis=dim),
+    # linear algebra
+    "matmul": mx.matmul,
+    "mm": mx.matmul,  # no mm of its own: matmul on two 2-D arrays is mm
+    "t": mx.transpose,  # no t of its own: reversing the dims of a 0-, 1- or 2-D array is t()
+    "transpose": mx.swapaxes,
+    "permute": mx.transpose,
+    "mT": mx.matrix_transpose,
+    # shapes
+    "reshape": mx.reshape,
+    "view": mx.reshape,  # no views: reshape of a contiguous array is view
+    "flatten": lambda x, start_dim=0, end_dim=-1: mx.flatten(x, start_dim, end_dim),
+    "squeeze": lambda x, dim=None: mx.squeeze(x, axis=dim),
+    "unsqueeze": mx.expand_dims,
+    "expand": lambda x, sizes: mx.broadcast_to(x, _broadcast_shape(x.shape, sizes)),
+    # indexing, joining, splitting
+    "getitem": _getitem,
+    "cat": lambda tensors, dim=0: mx.concatenate(tensors, axis=dim),
+    "stack": lambda tensors, dim=0: mx.stack(tensors, axis=dim),
+    "split": lambda x, split_size_or_sections, dim=0: tuple(
+        mx.split(x, _split_points(x.shape[dim], split_size_or_sections), axis=dim)
+    ),
+    "chunk": lambda x, chunks, dim=0: tuple(mx.split(x, chunks, axis=dim)),
+}
 
 
 class MlxAdapter(BaseAdapter):
@@ -38,6 +131,7 @@ class MlxAdapter(BaseAdapter):
     )
     dtypes: ClassVar[tuple[str, ...]] = ("float32", "float64")  # float64 on the CPU only, in MLX
     deviations: ClassVar[Path | None] = Path(__file__).with_name("mlx.deviations")
+    operators: ClassVar[Mapping[str, Callable[..., Tensor]]] = OPERATORS
 
     def version(self) -> str:
         return version("mlx")  # mlx.core.__version__ exists, but its type stubs omit it
@@ -53,7 +147,8 @@ class MlxAdapter(BaseAdapter):
     def tensor(self, data: np.ndarray, *, device: str, requires_grad: bool = False) -> Tensor:
         if requires_grad:
             raise Unsupported(Capability.TRACKING.value)
-        return mx.array(data, dtype=getattr(mx, data.dtype.name))  # mx.float32, mx.float64, mx.int64
+        dtype = mx.bool_ if data.dtype == np.bool_ else getattr(mx, data.dtype.name)  # mx.float32, ...
+        return mx.array(data, dtype=dtype)
 
     def numpy(self, tensor: Tensor) -> np.ndarray:
         return np.array(tensor, copy=True)  # evaluates the lazy graph

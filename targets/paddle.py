@@ -2,18 +2,94 @@
 
 Tensors are untracked by default; ``to_tensor(data, stop_gradient=False)`` is torch's
 ``tensor(data, requires_grad=True)``. Paddle's graph nodes have their own names (ScaleGradNode, ...).
+Operators take ``axis`` for torch's ``dim``; ``paddle.compat`` holds paddle's own torch-style
+``max``, ``min`` and ``split``, where the plain ones differ.
 """
 
 from __future__ import annotations
 
+import operator
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import ClassVar
 
 import numpy as np
 import paddle
+import paddle.nn.functional as F
 
 from conformance.adapter import Capability, Tensor
 from targets.torchlike import TorchLikeAdapter
+
+
+def _all_dims(dim: int | tuple[int, ...]) -> int | tuple[int, ...] | None:
+    return None if dim == () else dim  # amax's dim=() reduces every dim, as axis=None does
+
+
+OPERATORS: Mapping[str, Callable[..., Tensor]] = {
+    # element-wise, one operand
+    "neg": paddle.neg,
+    "abs": paddle.abs,
+    "exp": paddle.exp,
+    "log": paddle.log,
+    "sqrt": paddle.sqrt,
+    "sin": paddle.sin,
+    "cos": paddle.cos,
+    "tanh": paddle.tanh,
+    "sigmoid": F.sigmoid,
+    "relu": F.relu,
+    "reciprocal": paddle.reciprocal,
+    "pow": paddle.pow,
+    "clamp": lambda x, min=None, max=None: paddle.clip(x, min, max),
+    # element-wise, two operands (broadcasting)
+    "add": paddle.add,
+    "sub": paddle.subtract,
+    "mul": paddle.multiply,
+    "div": paddle.divide,
+    "maximum": paddle.maximum,
+    "minimum": paddle.minimum,
+    "where": paddle.where,
+    # reductions
+    "sum": lambda x, dim=None, keepdim=False: paddle.sum(x, axis=dim, keepdim=keepdim),
+    "mean": lambda x, dim=None, keepdim=False: paddle.mean(x, axis=dim, keepdim=keepdim),
+    "amax": lambda x, dim=(), keepdim=False: paddle.amax(x, axis=_all_dims(dim), keepdim=keepdim),
+    "amin": lambda x, dim=(), keepdim=False: paddle.amin(x, axis=_all_dims(dim), keepdim=keepdim),
+    "max": lambda x, dim=None, keepdim=False: (
+        paddle.compat.max(x) if dim is None else paddle.compat.max(x, dim, keepdim).values
+    ),
+    "min": lambda x, dim=None, keepdim=False: (
+        paddle.compat.min(x) if dim is None else paddle.compat.min(x, dim, keepdim).values
+    ),
+    "prod": lambda x, dim=None, keepdim=False: paddle.prod(x, axis=dim, keepdim=keepdim),
+    "var": lambda x, dim=None, correction=1, keepdim=False: paddle.var(
+        x, axis=dim, correction=correction, keepdim=keepdim
+    ),
+    "std": lambda x, dim=None, correction=1, keepdim=False: paddle.std(  # unbiased: correction 1
+        x, axis=dim, unbiased=correction == 1, keepdim=keepdim
+    ),
+    "logsumexp": lambda x, dim, keepdim=False: paddle.logsumexp(x, axis=dim, keepdim=keepdim),
+    "softmax": lambda x, dim: F.softmax(x, axis=dim),
+    "log_softmax": lambda x, dim: F.log_softmax(x, axis=dim),
+    # linear algebra
+    "matmul": paddle.matmul,
+    "mm": paddle.mm,
+    "t": paddle.t,
+    "transpose": lambda x, dim0, dim1: paddle.transpose(x, dim0=dim0, dim1=dim1),  # perm otherwise
+    "permute": paddle.permute,
+    "mT": lambda x: x.mT,
+    # shapes
+    "reshape": paddle.reshape,
+    "view": paddle.view,
+    "flatten": lambda x, start_dim=0, end_dim=-1: paddle.flatten(x, start_dim, end_dim),
+    "squeeze": lambda x, dim=None: paddle.squeeze(x, axis=dim),
+    "unsqueeze": paddle.unsqueeze,
+    "expand": paddle.expand,
+    # indexing, joining, splitting
+    "getitem": operator.getitem,
+    "cat": lambda tensors, dim=0: paddle.concat(tensors, axis=dim),
+    "stack": lambda tensors, dim=0: paddle.stack(tensors, axis=dim),
+    "split": paddle.compat.split,  # paddle.split's int is a number of pieces, compat's a piece size
+    "chunk": lambda x, chunks, dim=0: tuple(paddle.chunk(x, chunks, axis=dim)),
+}
 
 
 class PaddleAdapter(TorchLikeAdapter):
@@ -22,6 +98,10 @@ class PaddleAdapter(TorchLikeAdapter):
     capabilities: ClassVar[frozenset[Capability]] = TorchLikeAdapter.capabilities - {Capability.NODE_NAMES}
     dtypes: ClassVar[tuple[str, ...]] = ("float32", "float64")
     deviations: ClassVar[Path | None] = Path(__file__).with_name("paddle.deviations")
+    operators: ClassVar[Mapping[str, Callable[..., Tensor]]] = OPERATORS
+
+    def operator(self, name: str) -> Callable[..., Tensor] | None:
+        return self.operators.get(name)  # the table above, not torch's spelling (which paddle half takes)
 
     def devices(self) -> dict[str, str | None]:
         cuda = None if paddle.is_compiled_with_cuda() else "this paddlepaddle is not compiled with CUDA"

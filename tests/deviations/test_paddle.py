@@ -104,5 +104,45 @@ def test_retain_graph__second_backward_error_class(paddle):
         z1.backward()
 
 
+def gradients(paddle, function, *values):
+    xs = [paddle.to_tensor(np.array(value), stop_gradient=False) for value in values]
+    function(*xs).sum().backward()
+    return [x.grad.numpy() for x in xs]
+
+
+# -- operators, as targets/paddle.py maps them -----------------------------------------------------------
+
+
+def test_linear_algebra__matmul(paddle):
+    a, b = np.ones((2, 1, 2, 3)), np.ones((2, 3, 4))  # (2, 1) and (2,) broadcast to batch dims (2, 2)
+    assert paddle.matmul(paddle.to_tensor(a), paddle.to_tensor(b)).shape == [2, 2, 2, 4]
+    with pytest.raises(ValueError, match="Input dimension size should be equal to 2"):
+        gradients(paddle, paddle.matmul, a, b)
+    gradients(paddle, paddle.matmul, np.ones((1, 1, 2, 3)), b)  # one side broadcast: fine
+
+
+def test_indexing__chunk(paddle):
+    with pytest.raises(ValueError, match="evenly divisible"):
+        paddle.chunk(paddle.arange(5), 2)  # torch.arange(5).chunk(2): sizes 3 and 2
+
+
+# -- conventions at kinks and ties -----------------------------------------------------------------------
+
+
+def test_conventions__prod_one_zero(paddle):
+    (grad,) = gradients(paddle, paddle.prod, [2.0, 0.0, 3.0])
+    np.testing.assert_array_equal(grad, [0, np.nan, 0])  # torch: [0, 6, 0]
+
+
+def test_conventions__prod_two_zeros(paddle):
+    (grad,) = gradients(paddle, paddle.prod, [0.0, 2.0, 0.0])
+    np.testing.assert_array_equal(grad, [np.nan, 0, np.nan])  # torch: [0, 0, 0]
+
+
+def test_conventions__std_equal_values(paddle):
+    (grad,) = gradients(paddle, paddle.std, [2.0, 2.0, 2.0])
+    assert np.isnan(grad).all()  # torch: [0, 0, 0]
+
+
 def test_every_entry_has_its_snippet():
     assert_snippets_match("paddle", globals())

@@ -31,5 +31,55 @@ def test_backward_errors__non_scalar_vjp_refused(tf):
     np.testing.assert_allclose(grad.numpy(), 16 * (X + 1), rtol=1e-6)  # the gradient of sum(z)
 
 
+def gradients(tf, function, *values):
+    xs = [tf.constant(np.array(value)) for value in values]
+    with tf.GradientTape() as tape:
+        tape.watch(xs)
+        out = tf.reduce_sum(function(*xs))
+    return [g.numpy() for g in tape.gradient(out, xs)]
+
+
+# -- operators, as targets/tensorflow.py maps them -------------------------------------------------------
+
+
+def test_reductions__var(tf):
+    tnp = tf.experimental.numpy
+    x = tf.constant([[1.0, 2.0], [3.0, 5.0]])
+    assert tnp.var(x, axis=(0, 1), ddof=0, dtype=x.dtype).numpy() == pytest.approx(2.1875)
+    with pytest.raises(TypeError, match="'<' not supported between instances of 'tuple' and 'int'"):
+        tnp.var(x, axis=(0, 1), ddof=1, dtype=x.dtype)  # torch.var(x, dim=(0, 1)): 2.9167
+
+
+def test_shape_ops__squeeze(tf):
+    with pytest.raises(tf.errors.InvalidArgumentError, match="Can not squeeze dim"):
+        tf.squeeze(tf.ones((2, 3)), axis=0)  # torch: x.squeeze(0) is x, shape (2, 3)
+
+
+def test_indexing__integer_arrays(tf):
+    x = tf.constant([1.0, 2.0, 3.0])
+    np.testing.assert_array_equal(tf.gather(x, [2, 0, 2]).numpy(), [3.0, 1.0, 3.0])
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"indices\[0\] = -1 is not in \[0, 3\)"):
+        tf.gather(x, [-1, 0])  # torch: x[tensor([-1, 0])] is [3., 1.]
+
+
+def test_indexing__chunk(tf):
+    with pytest.raises(tf.errors.InvalidArgumentError, match="evenly divide"):
+        tf.split(tf.range(5), 2)  # torch.arange(5).chunk(2): sizes 3 and 2
+
+
+# -- conventions at kinks and ties -----------------------------------------------------------------------
+
+
+def test_conventions__max_dim_ties(tf):
+    (grad,) = gradients(tf, lambda x: tf.reduce_max(x, axis=1), [[1.0, 3.0, 3.0], [2.0, 2.0, 0.0]])
+    np.testing.assert_array_equal(grad, [[0, 0.5, 0.5], [0.5, 0.5, 0]])  # torch: [[0, 1, 0], [1, 0, 0]]
+
+
+@pytest.mark.parametrize("name", ["maximum", "minimum"])
+def test_conventions__maximum_ties(tf, name):
+    dx, dy = gradients(tf, getattr(tf, name), [1.0, 2.0, 3.0], [1.0, 0.0, 3.0])
+    assert dx[0] == 1 and dy[0] == 0  # the tie at [0]; torch: 0.5 each
+
+
 def test_every_entry_has_its_snippet():
     assert_snippets_match("tensorflow", globals())
