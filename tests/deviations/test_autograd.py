@@ -176,27 +176,6 @@ def test_numerics__var_large_offset(autograd):
     assert autograd.grad(lambda x: autograd.numpy.var(x, ddof=1))(x).dtype == np.float64  # torch: float32
 
 
-# -- programs composed of the operators above -----------------------------------------------------------
-
-
-def test_generated_programs__scalar_programs(autograd):
-    anp = autograd.numpy
-    x = np.ones((2, 2), dtype=np.float32)
-    with pytest.raises(NotImplementedError):  # mT anywhere in a program
-        autograd.grad(lambda x: anp.sum(anp.exp(anp.matrix_transpose(x))))(x)
-    assert autograd.grad(lambda x: anp.mean(anp.exp(x)))(x).dtype == np.float64  # a float32 mean
-
-
-def test_generated_programs__vector_programs(autograd):
-    anp = autograd.numpy
-    x = np.ones((2, 2), dtype=np.float32)
-    pullback, _ = autograd.make_vjp(lambda x: anp.exp(anp.max(x, axis=0)))(x)
-    assert pullback(np.ones(2, np.float32)).dtype == np.float64  # a float32 max: torch float32
-
-
-# -- the file and this module agree ---------------------------------------------------------------------
-
-
 def test_every_entry_has_its_snippet():
     assert_snippets_match("autograd", globals())
 

@@ -83,19 +83,5 @@ def test_conventions__std_equal_values(mx):
     assert np.isnan(g).all()  # torch: [0, 0, 0]
 
 
-# -- programs composed of the operators above -----------------------------------------------------------
-
-
-def test_generated_programs__scalar_programs(mx):
-    float64_matches_float32(mx, lambda x: mx.exp(mx.sin(x)))
-
-
-def test_generated_programs__vector_programs(mx):
-    float64_matches_float32(mx, lambda x: mx.cos(mx.exp(x)))
-
-
-# -- the file and this module agree ---------------------------------------------------------------------
-
-
 def test_every_entry_has_its_snippet():
     assert_snippets_match("mlx", globals())
