@@ -6,7 +6,8 @@ and branches of unequal depth appear. Each step is checked on the concrete value
 it is drawn: an operation is taken only where its operands lie in its smooth domain, with margins wider
 than any finite-difference step (no log of a value under 1/8, no relu within 1/16 of 0, no max with
 near-ties, no var of near-equal values) and where its result stays finite and under 1000 in magnitude.
-A program ends in a scalar, or in a tensor with a random cotangent, and every leaf reaches the output.
+A program ends in a scalar, or in a tensor with a random cotangent; every leaf and every step reaches
+the output (one that nothing uses is added in, summed), so every branch is differentiated.
 
 Programs are text, one line an operation, so a shrunk failure prints as code that runs as it is::
 
@@ -290,7 +291,6 @@ def programs(
         for number, shape in enumerate(leaf_shapes.input_shapes)
     }
     values: dict[str, np.ndarray] = {name: value.astype(np.float64) for name, value in inputs.items()}
-    needs: dict[str, set[str]] = {name: {name} for name in inputs}  # the leaves each value depends on
     kinds = [name for name in (*UNARY, *BINARY, *REDUCTIONS, *STRUCTURE) if name in offered]
     steps: list[Step] = []
     for _ in range(draw(st.integers(1, max_steps), label="steps")):
@@ -304,13 +304,17 @@ def programs(
         step, result = drawn
         steps.append(step)
         values[step.name] = result
-        needs[step.name] = set().union(*(needs[operand] for operand in step.operands))
     output = steps[-1].name if steps else next(iter(inputs))
-    unused = [leaf for leaf in inputs if leaf not in needs[output]]
+    used = {operand for step in steps for operand in step.operands}
+    # every value reaches the output, so every branch is differentiated: a leaf or a step that nothing
+    # uses is added in, summed (a backward pass out of topological order fails only on such graphs)
+    loose = [
+        name for name in [*inputs, *(step.name for step in steps)] if name not in used and name != output
+    ]
     if scalar and values[output].ndim:
         steps.append(Step(f"v{len(steps) + 1}", text=f"ag.sum({output})"))
         output = steps[-1].name
-    for leaf in unused:  # every leaf reaches the output: one that does not is added, summed
-        steps.append(Step(f"v{len(steps) + 1}", text=f"{output} + ag.sum({leaf})"))
+    for name in loose:
+        steps.append(Step(f"v{len(steps) + 1}", text=f"{output} + ag.sum({name})"))
         output = steps[-1].name
     return Program(inputs, tuple(steps), output)

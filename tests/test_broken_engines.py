@@ -1,4 +1,5 @@
-"""The suite catches every broken engine in tests/engines/broken.py, with the specs each one names.
+"""The suite catches every broken engine in tests/engines/broken.py and broken_operators.py, with the
+specs each one names.
 
 Each engine runs in process against the families of the specs that must catch it, and exactly those
 specs must fail there: a bug that slips through shows a hole in the suite, and a spec that fails
@@ -17,7 +18,7 @@ import pytest
 import torch._dynamo  # noqa: F401
 
 from conformance.spec import all_specs
-from tests.engines import broken, run_specs
+from tests.engines import broken, broken_operators, run_specs
 from tests.engines.broken import ENGINES, BrokenEngine
 
 SPEC_IDS = {spec.id for spec in all_specs()}
@@ -25,7 +26,8 @@ SPEC_IDS = {spec.id for spec in all_specs()}
 
 @pytest.mark.parametrize("engine", ENGINES.values(), ids=ENGINES.keys())
 def test_suite_catches_the_bug(pytester: pytest.Pytester, engine: BrokenEngine) -> None:
-    target = f"tests.engines.broken:{engine.name}"
+    module = broken if hasattr(broken, engine.name) else broken_operators
+    target = f"{module.__name__}:{engine.name}"
     if engine.gap:
         outcome = run_specs(pytester, target)  # a gap is a claim about every spec
         assert outcome.passed, f"no spec ran against {engine.name!r}"
@@ -56,7 +58,8 @@ def test_suite_catches_the_bug(pytester: pytest.Pytester, engine: BrokenEngine) 
 def test_every_bug_names_real_specs_and_a_factory() -> None:
     assert len(ENGINES) - sum(bool(engine.gap) for engine in ENGINES.values()) >= 22
     for name, engine in ENGINES.items():
-        assert callable(getattr(broken, name, None)), f"tests.engines.broken has no factory {name!r}"
+        factory = getattr(broken, name, None) or getattr(broken_operators, name, None)
+        assert callable(factory), f"tests.engines.broken nor broken_operators has a factory {name!r}"
         assert engine.caught_by, f"{name}: @caught_by names no spec"
         unknown = engine.caught_by - SPEC_IDS
         if engine.gap:

@@ -324,7 +324,9 @@ def integer_requires_grad_allowed() -> Parts:
     return _tensor(requires_grad_=requires_grad_)
 
 
-@caught_by("node_names.tutorial_node_names", "node_names.power_and_sum_node_names")
+@caught_by(
+    "node_names.tutorial_node_names", "node_names.power_and_sum_node_names", "node_names.operator_node_names"
+)
 def node_names_unsuffixed() -> Parts:
     """Nodes are named AddBackward, MulBackward, ...: torch's names without the trailing 0."""
 

@@ -1,22 +1,25 @@
 """minigrad: a small, correct autograd engine on NumPy with PyTorch's module API.
 
 It exists to show that the suite measures something: ``pytest --target=tests.engines.minigrad``
-passes every spec with no adapter code, and ``tests/engines/broken.py`` derives engines from it that
-each carry one realistic bug, which the suite must catch.
+passes every spec with no adapter code, and ``tests/engines/broken.py`` and ``broken_operators.py``
+derive engines from it that each carry one realistic bug, which the suite must catch.
 
 How it works, as PyTorch does it:
 
 * every operation is a :class:`Node` subclass named as torch names its graph node (``AddBackward0``):
-  ``forward`` on arrays, ``backward`` from the output's gradient to each input's;
+  ``forward`` on arrays, ``backward`` from the output's gradient to each input's, with torch's formulas
+  (``minigrad_ops.py``, ``minigrad_reductions.py``, ``minigrad_shapes.py``);
 * a :class:`Tensor` holds a NumPy array, its ``grad_fn`` and a version counter that it shares with
-  every tensor viewing the same storage; a node remembers the versions of the tensors it saves, so an
-  in-place change of one makes backward refuse rather than return a wrong gradient;
+  every tensor viewing the same storage (``t()``, ``view``, ``x[1:]``, ... return NumPy views); a node
+  remembers the versions of the tensors it saves, so an in-place change of one makes backward refuse
+  rather than return a wrong gradient;
 * backward walks the nodes in topological order, sums the gradients of every path, reduces broadcast
   gradients to each input's shape, adds into the leaves' ``.grad`` and frees what the nodes saved.
 
 :func:`make_engine` builds a fresh engine module with its own grad mode from (subclasses of)
 :class:`Tensor`, :class:`NoGrad` and :class:`SGD`: a variant overrides one method, never patches a
-global. This module is itself an engine, the default one::
+global. The module's functions (``exp``, ``sum``, ``matmul``, ...) are the tensor's own methods, so a
+variant's tensor changes them too. This module is itself an engine, the default one::
 
     from tests.engines import minigrad
     x = minigrad.tensor([1.0, 2.0], requires_grad=True)
@@ -26,15 +29,36 @@ global. This module is itself an engine, the default one::
 from __future__ import annotations
 
 import functools
-import math
 import types
-import weakref
 from collections.abc import Iterable
 from typing import Any, ClassVar
 
 import numpy as np
 
-__version__ = "0.1.0"
+from tests.engines.minigrad_ops import (
+    DivBackward0,
+    ElementwiseMethods,
+    Node,
+    PowBackward0,
+    SubBackward0,
+    sum_to,
+)
+from tests.engines.minigrad_reductions import MeanBackward0, ReductionMethods
+from tests.engines.minigrad_shapes import ShapeMethods
+
+__all__ = [  # the nodes the broken engines change, kept importable from here
+    "SGD",
+    "DivBackward0",
+    "MeanBackward0",
+    "NoGrad",
+    "Node",
+    "PowBackward0",
+    "SubBackward0",
+    "Tensor",
+    "make_engine",
+]
+
+__version__ = "0.2.0"
 
 
 class GradMode:
@@ -51,135 +75,6 @@ class Version:
         self.value = 0
 
 
-class Node:
-    """One recorded operation. Subclasses give ``forward`` (on arrays) and ``backward``.
-
-    ``next`` holds, per input, where its gradient goes: the input's own node, the input itself when it
-    is a leaf that requires grad (torch's AccumulateGrad), or None when no gradient is wanted.
-    """
-
-    saves: ClassVar[tuple[int, ...]] = ()  # which inputs backward needs
-
-    def __init__(self, inputs: tuple[Tensor, ...], output: Tensor) -> None:
-        self.next = tuple((t.grad_fn or t) if t.requires_grad else None for t in inputs)
-        self.shapes = tuple(t.shape for t in inputs)
-        self.output = weakref.ref(output)
-        self._saved: tuple[tuple[Tensor, int], ...] | None = tuple(
-            (inputs[i], inputs[i]._version.value) for i in self.saves
-        )
-
-    @staticmethod
-    def forward(*arrays: np.ndarray) -> np.ndarray:
-        raise NotImplementedError
-
-    def backward(self, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
-        raise NotImplementedError
-
-    @property
-    def saved(self) -> tuple[np.ndarray, ...]:
-        """The saved inputs' arrays, refused once freed or changed in place since they were saved."""
-        if self._saved is None:
-            raise RuntimeError(
-                "Trying to backward through the graph a second time (or directly access saved tensors "
-                "after they have already been freed). Specify retain_graph=True if you need to backward "
-                "through the graph a second time."
-            )
-        for tensor, version in self._saved:
-            if tensor._version.value != version:
-                raise RuntimeError(
-                    "one of the variables needed for gradient computation has been modified by an "
-                    f"inplace operation: it is at version {tensor._version.value}; expected version "
-                    f"{version} instead."
-                )
-        return tuple(tensor.data for tensor, _ in self._saved)
-
-    def release(self) -> None:
-        """Free the saved inputs; a node that saved nothing can be run again, as in torch."""
-        if self._saved:
-            self._saved = None
-
-    def needs(self, index: int) -> bool:
-        return self.next[index] is not None
-
-
-class AddBackward0(Node):
-    forward = staticmethod(np.add)
-
-    def backward(self, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
-        return grad, grad
-
-
-class SubBackward0(Node):
-    forward = staticmethod(np.subtract)
-
-    def backward(self, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
-        return grad, -grad
-
-
-class RsubBackward1(SubBackward0):
-    """``number - tensor``: recorded with the operands in the order they are subtracted."""
-
-
-class MulBackward0(Node):
-    saves = (0, 1)
-    forward = staticmethod(np.multiply)
-
-    def backward(self, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
-        a, b = self.saved
-        return grad * b, grad * a
-
-
-class DivBackward0(Node):
-    saves = (0, 1)
-    forward = staticmethod(np.divide)
-
-    def backward(self, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
-        a, b = self.saved
-        return grad / b, (-grad * a / (b * b) if self.needs(1) else None)
-
-
-class PowBackward0(Node):
-    """``tensor ** number``; PowBackward1 is ``tensor ** tensor``, PowBackward2 ``number ** tensor``."""
-
-    saves = (0, 1)
-    forward = staticmethod(np.power)
-
-    def backward(self, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
-        base, exponent = self.saved
-        to_base = grad * exponent * base ** (exponent - 1) if self.needs(0) else None
-        to_exponent = grad * base**exponent * np.log(base) if self.needs(1) else None
-        return to_base, to_exponent
-
-
-class PowBackward1(PowBackward0):
-    pass
-
-
-class PowBackward2(PowBackward0):
-    pass
-
-
-class NegBackward0(Node):
-    forward = staticmethod(np.negative)
-
-    def backward(self, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
-        return (-grad,)
-
-
-class SumBackward0(Node):
-    forward = staticmethod(np.sum)
-
-    def backward(self, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
-        return (np.broadcast_to(grad, self.shapes[0]),)
-
-
-class MeanBackward0(Node):
-    forward = staticmethod(np.mean)
-
-    def backward(self, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
-        return (np.broadcast_to(grad / math.prod(self.shapes[0]), self.shapes[0]),)
-
-
 class _Storage:
     """What ``untyped_storage()`` returns: enough to ask whether two tensors share memory."""
 
@@ -192,7 +87,7 @@ class _Storage:
         return int(self._array.ctypes.data)
 
 
-class Tensor:
+class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods):
     """An array, the flag ``requires_grad``, ``.grad``, and the node that made it (``grad_fn``)."""
 
     grad_mode: ClassVar[GradMode] = GradMode()  # make_engine gives each engine its own
@@ -217,9 +112,16 @@ class Tensor:
 
     # -- what a tensor is ---------------------------------------------------------------------
 
-    shape = property(lambda self: self.data.shape)
-    dtype = property(lambda self: self.data.dtype)
     is_leaf = property(lambda self: self.grad_fn is None)
+
+    def dim(self) -> int:
+        return int(self.data.ndim)
+
+    def numel(self) -> int:
+        return int(self.data.size)
+
+    def item(self) -> Any:
+        return self.data.item()
 
     def numpy(self) -> np.ndarray:
         return self.data
@@ -276,7 +178,7 @@ class Tensor:
     def _modified(self) -> None:
         self._version.value += 1
 
-    # -- operations ------------------------------------------------------------------------------
+    # -- recording -------------------------------------------------------------------------------
 
     def _lift(self, value: Any) -> Tensor:
         """A Python number as a constant tensor of this tensor's floating dtype, as torch treats it."""
@@ -287,52 +189,16 @@ class Tensor:
     def _records(self, inputs: tuple[Tensor, ...]) -> bool:
         return self.grad_mode.enabled and any(t.requires_grad for t in inputs)
 
-    def _apply(self, node_type: type[Node], *operands: Any) -> Tensor:
+    def _apply(self, node_type: type[Node], *operands: Any, **options: Any) -> Tensor:
+        """Run ``node_type`` on the operands and record it when grad mode is on and an input requires grad."""
         inputs = tuple(self._lift(operand) for operand in operands)
-        result = type(self)(np.asarray(node_type.forward(*(t.data for t in inputs))))
+        with np.errstate(all="ignore"):  # torch gives inf and nan without a warning
+            data = np.asarray(node_type.forward(*(t.data for t in inputs), **options))
+        result = type(self)(data, version=inputs[0]._version if node_type.view else None)
         if self._records(inputs):
             result.requires_grad = True
-            result.grad_fn = node_type(inputs, result)
+            result.grad_fn = node_type(inputs, result, options)
         return result
-
-    def __add__(self, other: Any) -> Tensor:
-        return self._apply(AddBackward0, self, other)
-
-    def __radd__(self, other: Any) -> Tensor:
-        return self._apply(AddBackward0, other, self)
-
-    def __sub__(self, other: Any) -> Tensor:
-        return self._apply(SubBackward0, self, other)
-
-    def __rsub__(self, other: Any) -> Tensor:
-        return self._apply(RsubBackward1, other, self)
-
-    def __mul__(self, other: Any) -> Tensor:
-        return self._apply(MulBackward0, self, other)
-
-    def __rmul__(self, other: Any) -> Tensor:
-        return self._apply(MulBackward0, other, self)
-
-    def __truediv__(self, other: Any) -> Tensor:
-        return self._apply(DivBackward0, self, other)
-
-    def __rtruediv__(self, other: Any) -> Tensor:
-        return self._apply(DivBackward0, other, self)
-
-    def __pow__(self, other: Any) -> Tensor:
-        return self._apply(PowBackward1 if isinstance(other, Tensor) else PowBackward0, self, other)
-
-    def __rpow__(self, other: Any) -> Tensor:
-        return self._apply(PowBackward2, other, self)
-
-    def __neg__(self) -> Tensor:
-        return self._apply(NegBackward0, self)
-
-    def sum(self) -> Tensor:
-        return self._apply(SumBackward0, self)
-
-    def mean(self) -> Tensor:
-        return self._apply(MeanBackward0, self)
 
     # -- backward --------------------------------------------------------------------------------
 
@@ -342,19 +208,19 @@ class Tensor:
         root: Node | Tensor = self if self.grad_fn is None else self.grad_fn
         pending: dict[Node | Tensor, np.ndarray] = {root: self._seed(gradient)}
         order = [] if self.grad_fn is None else self._topological_order(self.grad_fn)
-        for node in order:
-            grad = pending.pop(node)
-            output = node.output()
-            if output is not None and output._keeps_grad():
-                output._accumulate(grad)
-            for edge, shape, input_grad in zip(node.next, node.shapes, node.backward(grad), strict=True):
-                if edge is not None:
-                    pending[edge] = self._sum_paths(pending.get(edge), self._unbroadcast(input_grad, shape))
-        if not retain_graph:
-            self._release(order)
-        for leaf, grad in pending.items():
-            if isinstance(leaf, Tensor):
-                leaf._accumulate(grad)
+        with np.errstate(all="ignore"):  # torch gives inf and nan without a warning
+            for node in order:
+                grad = pending.pop(node)
+                output = node.output()
+                if output is not None and output._keeps_grad():
+                    output._accumulate(grad)
+                for edge, input_grad in self._input_gradients(node, grad):
+                    pending[edge] = self._sum_paths(pending.get(edge), input_grad)
+            if not retain_graph:
+                self._release(order)
+            for leaf, grad in pending.items():
+                if isinstance(leaf, Tensor):
+                    leaf._accumulate(grad)
 
     def _seed(self, gradient: Tensor | None) -> np.ndarray:
         """The gradient backward starts from: ``gradient``, or 1 for a single-valued result."""
@@ -383,17 +249,22 @@ class Tensor:
                 stack.extend((edge, False) for edge in node.next if isinstance(edge, Node))
         return order[::-1]
 
+    def _input_gradients(self, node: Node, grad: np.ndarray) -> list[tuple[Node | Tensor, np.ndarray]]:
+        """Where ``node`` sends gradients: (an input's node or leaf, its gradient in its shape) per input
+        that wants one; an input used twice by the node appears twice."""
+        grads = node.backward(grad)
+        return [
+            (edge, self._unbroadcast(input_grad, shape))
+            for edge, shape, input_grad in zip(node.next, node.shapes, grads, strict=True)
+            if edge is not None
+        ]
+
     @staticmethod
     def _sum_paths(earlier: np.ndarray | None, grad: np.ndarray) -> np.ndarray:
         """A tensor reached along several paths gets the sum of their gradients."""
         return grad if earlier is None else earlier + grad
 
-    @staticmethod
-    def _unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-        """Sum a gradient over the dimensions that broadcasting added or stretched."""
-        grad = grad.sum(axis=tuple(range(grad.ndim - len(shape)))) if grad.ndim > len(shape) else grad
-        stretched = tuple(i for i, side in enumerate(shape) if side == 1 and grad.shape[i] != 1)
-        return grad.sum(axis=stretched, keepdims=True) if stretched else grad
+    _unbroadcast = staticmethod(sum_to)  # a broadcast input's gradient summed back to its shape
 
     @staticmethod
     def _release(order: Iterable[Node]) -> None:
@@ -448,6 +319,22 @@ class SGD:
             param.grad = None
 
 
+_METHODS = (
+    "neg abs exp log sqrt sin cos tanh sigmoid relu reciprocal clamp add sub mul div maximum minimum sum "
+    "mean amax amin max min prod var std logsumexp softmax log_softmax matmul mm t transpose permute "
+    "reshape flatten squeeze unsqueeze split chunk"
+).split()
+FUNCTIONS = {
+    **{name: name for name in _METHODS},
+    "pow": "_pow",
+    "where": "_where",
+    "cat": "_cat",
+    "stack": "_stack",
+}
+"""The engine's functions, each the tensor's method of that name (or the private one it names), so
+``engine.exp(x)`` is ``x.exp()``."""
+
+
 def make_engine(
     name: str = "minigrad",
     *,
@@ -458,7 +345,7 @@ def make_engine(
     """A fresh engine module with its own grad mode: ``make_engine("mine", tensor_type=MyTensor)``.
 
     It offers what ``targets.torchlike`` asks of a torch-like module: ``tensor``, ``no_grad``,
-    ``optim.SGD`` and ``__version__``.
+    ``optim.SGD`` and ``__version__``, and torch's functions of the operator catalogue.
     """
     mode = GradMode()
     engine_tensor = type("Tensor", (tensor_type,), {"grad_mode": mode, "__module__": name})
@@ -469,6 +356,7 @@ def make_engine(
         tensor=engine_tensor.create,
         no_grad=functools.partial(no_grad_type, mode),
         optim=types.SimpleNamespace(SGD=sgd_type),
+        **{function: getattr(engine_tensor, method) for function, method in FUNCTIONS.items()},
     )
     return engine
 
@@ -477,3 +365,11 @@ _DEFAULT = make_engine(__name__)
 tensor = _DEFAULT.tensor
 no_grad = _DEFAULT.no_grad
 optim = _DEFAULT.optim
+
+
+def __getattr__(name: str) -> Any:
+    """The default engine's functions, ``minigrad.exp`` ...: looked up here rather than defined as
+    globals, which would shadow the builtins ``sum``, ``max``, ``min``, ``abs`` and ``pow`` here."""
+    if name in FUNCTIONS:
+        return getattr(_DEFAULT, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
