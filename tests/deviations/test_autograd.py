@@ -193,3 +193,9 @@ def test_conventions__where_discarded_nan_flows(autograd):
     assert (
         autograd.grad(lambda x: anp.sum(anp.where(condition, x, x)))(x).dtype == np.float64
     )  # torch: float32
+
+
+def test_generated_programs__scalar_programs(autograd):
+    anp = autograd.numpy
+    x = np.array(1.0, dtype=np.float32)
+    assert autograd.grad(lambda x: anp.maximum(x, -x))(x).dtype == np.float64  # torch: float32
