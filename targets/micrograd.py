@@ -1,7 +1,8 @@
 """micrograd as a target: Karpathy's scalar engine, a tensor being a NumPy object array of its Values.
 
 Arithmetic on such an array is NumPy calling the Values' own operators element by element, and a sum
-is NumPy adding Values. Each Value is made from the array's NumPy scalar, so a float32 array computes
+is NumPy adding Values. The array stays an array at 0-d, where NumPy would hand back the lone Value:
+a lone Value times an array does not defer to NumPy but wraps the whole array in one Value. Each Value is made from the array's NumPy scalar, so a float32 array computes
 in float32. micrograd has no requires_grad (every Value gets a .grad, 0 before backward), no
 backward(v), no detach, no no_grad, no in-place arithmetic and no optimizer; backward() exists on a
 Value only, not on an array of them.
@@ -9,6 +10,7 @@ Value only, not on an array of them.
 
 from __future__ import annotations
 
+import operator
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any, ClassVar
@@ -19,8 +21,38 @@ from micrograd.engine import Value
 from conformance.adapter import BaseAdapter, Capability, Unsupported
 
 
+class _ValueArray(np.ndarray):
+    """An object array of Values that NumPy keeps an array when a result is 0-d."""
+
+    def __array_wrap__(self, array: Any, context: Any = None, return_scalar: bool = False) -> Any:
+        return np.asarray(array).view(_ValueArray)
+
+
 def _values(tensor: Any) -> np.ndarray:
-    return np.asarray(tensor, dtype=object)  # a lone Value (what a reduction returns) becomes 0-d
+    return np.asarray(tensor, dtype=object)
+
+
+def _pow(x: Any, exponent: Any) -> Any:
+    if not isinstance(exponent, int | float):
+        raise Unsupported("pow with a tensor exponent (Value.__pow__ takes an int or a float)")
+    return x**exponent
+
+
+# The catalogue's operators (conformance.catalogue) that a Value computes and differentiates itself,
+# applied by NumPy element by element; sum is NumPy adding Values, as the adapter's own sum is. Left
+# out: what Value lacks (abs, exp, log, sqrt, sin, cos, tanh, sigmoid, reciprocal, maximum, minimum,
+# where and every other reduction), mean (the adapter's mean is sum / size, built, not micrograd's),
+# and everything NumPy's container would do itself (matmul, shape operations, indexing).
+_OPERATORS: dict[str, Any] = {
+    "neg": operator.neg,
+    "relu": np.frompyfunc(Value.relu, 1, 1),
+    "pow": _pow,
+    "add": operator.add,
+    "sub": operator.sub,
+    "mul": operator.mul,
+    "div": operator.truediv,
+    "sum": lambda x, dim=None, keepdim=False: np.sum(x, axis=dim, keepdims=keepdim),
+}
 
 
 class MicrogradAdapter(BaseAdapter):
@@ -38,6 +70,7 @@ class MicrogradAdapter(BaseAdapter):
     )
     dtypes: ClassVar[tuple[str, ...]] = ("float32", "float64")
     deviations: ClassVar[Path | None] = Path(__file__).with_name("micrograd.deviations")
+    operators: ClassVar[dict[str, Any]] = _OPERATORS
 
     def version(self) -> str:
         return version("micrograd")
@@ -45,7 +78,7 @@ class MicrogradAdapter(BaseAdapter):
     def tensor(self, data: np.ndarray, *, device: str, requires_grad: bool = False) -> Any:
         values = np.empty(data.size, dtype=object)
         values[:] = [Value(number) for number in data.flat]  # no requires_grad: every Value is tracked
-        return values.reshape(data.shape)
+        return values.reshape(data.shape).view(_ValueArray)
 
     def numpy(self, tensor: Any) -> np.ndarray:
         if isinstance(tensor, np.ndarray) and tensor.dtype != object:
@@ -70,7 +103,8 @@ class MicrogradAdapter(BaseAdapter):
     def backward(self, tensor: Any, gradient: Any = None, retain_graph: bool = False) -> None:
         if gradient is not None:
             raise Unsupported(Capability.BACKWARD_GRADIENT.value)
-        tensor.backward()  # a Value's; an array of Values has none
+        value: Any = tensor[()] if isinstance(tensor, np.ndarray) and tensor.ndim == 0 else tensor
+        value.backward()  # a Value's; an array of Values has none
 
     def grad(self, tensor: Any) -> np.ndarray:
         values = _values(tensor)

@@ -15,8 +15,76 @@ from typing import Any, ClassVar
 
 import mygrad as mg
 import numpy as np
+from mygrad.nnet import logsoftmax, relu, sigmoid, softmax
 
 from conformance.adapter import BaseAdapter, Capability, Tensor, Unsupported
+
+
+def _every_dim(dim: Any) -> Any:
+    return None if dim == () else dim  # torch's amax(x, dim=()) reduces every dim; NumPy's axis=() none
+
+
+def _flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    if x.ndim > 1 and (start_dim % x.ndim, end_dim % x.ndim) != (0, x.ndim - 1):
+        raise Unsupported("flatten of some dims only (mygrad's Tensor.flatten() flattens them all)")
+    return x.flatten()
+
+
+def _expand(x: Tensor, sizes: tuple[int, ...]) -> Tensor:
+    new = len(sizes) - x.ndim  # torch's -1 keeps an existing dim's size; broadcast_to needs the size
+    return mg.broadcast_to(x, tuple(x.shape[i - new] if size == -1 else size for i, size in enumerate(sizes)))
+
+
+# The catalogue's operators (conformance.catalogue), in its order, with mygrad's own functions.
+_OPERATORS: dict[str, Any] = {
+    "neg": mg.negative,
+    "abs": mg.abs,
+    "exp": mg.exp,
+    "log": mg.log,
+    "sqrt": mg.sqrt,
+    "sin": mg.sin,
+    "cos": mg.cos,
+    "tanh": mg.tanh,
+    "sigmoid": sigmoid,
+    "relu": relu,
+    "reciprocal": mg.reciprocal,
+    "pow": lambda x, exponent: mg.power(x, exponent),
+    "clamp": lambda x, min=None, max=None: mg.clip(x, min, max),
+    "add": mg.add,
+    "sub": mg.subtract,
+    "mul": mg.multiply,
+    "div": mg.divide,
+    "maximum": mg.maximum,
+    "minimum": mg.minimum,
+    "where": lambda condition, x, y: mg.where(condition, x, y),
+    "sum": lambda x, dim=None, keepdim=False: mg.sum(x, axis=dim, keepdims=keepdim),
+    "mean": lambda x, dim=None, keepdim=False: mg.mean(x, axis=dim, keepdims=keepdim),
+    "amax": lambda x, dim=(), keepdim=False: mg.amax(x, axis=_every_dim(dim), keepdims=keepdim),
+    "amin": lambda x, dim=(), keepdim=False: mg.amin(x, axis=_every_dim(dim), keepdims=keepdim),
+    "max": lambda x, dim=None, keepdim=False: mg.max(x, axis=dim, keepdims=keepdim),
+    "min": lambda x, dim=None, keepdim=False: mg.min(x, axis=dim, keepdims=keepdim),
+    "prod": lambda x, dim=None, keepdim=False: mg.prod(x, axis=dim, keepdims=keepdim),
+    "var": lambda x, dim=None, correction=1, keepdim=False: mg.var(x, dim, ddof=correction, keepdims=keepdim),
+    "std": lambda x, dim=None, correction=1, keepdim=False: mg.std(x, dim, ddof=correction, keepdims=keepdim),
+    "softmax": lambda x, dim: softmax(x, axis=dim),
+    "log_softmax": lambda x, dim: logsoftmax(x, axis=dim),
+    "matmul": mg.matmul,
+    "mm": mg.matmul,  # mygrad has no mm: matmul of two matrices is one
+    "t": lambda x: x.T,  # NumPy's .T reverses the dims, which for at most 2 is torch's t()
+    "transpose": lambda x, dim0, dim1: mg.swapaxes(x, dim0, dim1),
+    "permute": lambda x, dims: mg.transpose(x, *dims),
+    "mT": lambda x: mg.swapaxes(x, -2, -1),
+    "reshape": lambda x, shape: mg.reshape(x, shape),
+    "flatten": _flatten,
+    "squeeze": lambda x, dim=None: mg.squeeze(x, axis=dim),
+    "unsqueeze": lambda x, dim: mg.expand_dims(x, dim),
+    "expand": _expand,
+    "getitem": lambda x, index: x[index],
+    "cat": lambda tensors, dim=0: mg.concatenate(tensors, axis=dim),
+    "stack": lambda tensors, dim=0: mg.stack(tensors, axis=dim),
+}
+# Left out, because mygrad lacks them: logsumexp (mygrad.math._special.logsumexp is a private NumPy
+# helper that does not differentiate), view, split and chunk.
 
 
 class MygradAdapter(BaseAdapter):
@@ -39,6 +107,7 @@ class MygradAdapter(BaseAdapter):
     )
     dtypes: ClassVar[tuple[str, ...]] = ("float32", "float64")
     deviations: ClassVar[Path | None] = Path(__file__).with_name("mygrad.deviations")
+    operators: ClassVar[dict[str, Any]] = _OPERATORS
 
     def version(self) -> str:
         return version("mygrad")

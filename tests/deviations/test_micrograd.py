@@ -116,3 +116,12 @@ def test_scalar_backward__single_element_backward():
     with pytest.raises(AttributeError, match="has no attribute 'backward'"):
         z.backward()
     z[0].backward()  # its only Value has one
+
+
+def test_generated_programs__scalar_programs():
+    x0, x1 = Value(np.float32(0.0)), Value(np.float32(0.0))
+    (-x0 + x1).backward()  # -x0 is x0 * -1
+    assert type(x0.grad) is int and x0.grad == -1  # torch: a float32 -1.0
+    y = Value(np.float32(0.5))
+    (y * y).backward()
+    assert isinstance(y.grad, np.float32)  # a float on the way back makes it a float

@@ -70,6 +70,18 @@ def test_leaf_grad__retain_grad_populates_non_leaf():
     np.testing.assert_allclose(y.grad, 4 * X, rtol=1e-6)
 
 
+def test_elementwise_unary__pow():
+    x = mg.tensor(X)
+    assert mg.power(x, 3).dtype == np.float64
+    assert (x**0.5).dtype == np.float64
+
+
+def test_elementwise_unary__clamp():
+    x = mg.tensor(X)
+    assert mg.clip(x, -1.03125, 0.53125).dtype == np.float64
+    assert mg.clip(x, -1.03125, None).dtype == np.float64
+
+
 def test_float32_is_kept_without_python_scalars():
     """Why float32 is declared: with no Python scalar involved mygrad computes in float32."""
     x = mg.tensor(X)
@@ -259,3 +271,70 @@ def test_operators__binary_gradients():
     assert (2 / y + x).dtype == np.float64
     assert (x**3 + y**0.5).dtype == np.float64
     assert (x - y).dtype == np.float32  # without a Python scalar float32 stays
+
+
+def test_conventions__amax_ties():
+    x = mg.tensor(np.array([[1.0, 3.0, 3.0], [3.0, 2.0, 0.0]]))
+    mg.amax(x).backward()
+    np.testing.assert_array_equal(x.grad, [[0, 1, 0], [0, 0, 0]])  # torch: 1/3 to each of the three 3s
+    x = mg.tensor(np.array([[1.0, 1.0, 3.0], [2.0, 0.0, 0.0]]))
+    mg.amin(x, axis=-1).backward(np.ones(2))
+    np.testing.assert_array_equal(x.grad, [[1, 0, 0], [0, 1, 0]])  # torch: 0.5 to each tie
+
+
+def test_conventions__max_ties():
+    x = mg.tensor(np.array([1.0, 3.0, 3.0, 2.0]))
+    mg.max(x).backward()
+    np.testing.assert_array_equal(x.grad, [0, 1, 0, 0])  # torch: 0.5 to each 3
+    x = mg.tensor(np.array([[1.0, 3.0], [1.0, 2.0]]))
+    mg.min(x).backward()
+    np.testing.assert_array_equal(x.grad, [[1, 0], [0, 0]])
+
+
+def test_conventions__maximum_ties():
+    x, y = mg.tensor(np.array([1.0, 2.0, 3.0])), mg.tensor(np.array([1.0, 0.0, 3.0]))
+    mg.maximum(x, y).backward(np.ones(3))
+    np.testing.assert_array_equal(x.grad, [0, 1, 0])  # torch: 0.5 at the ties 1 and 3
+    np.testing.assert_array_equal(y.grad, [0, 0, 0])
+    x, y = mg.tensor(np.array([1.0, 2.0, 3.0])), mg.tensor(np.array([1.0, 0.0, 3.0]))
+    mg.minimum(x, y).backward(np.ones(3))
+    np.testing.assert_array_equal(x.grad, [0, 0, 0])
+    np.testing.assert_array_equal(y.grad, [0, 1, 0])
+
+
+def test_conventions__clamp_at_bounds():
+    x = mg.tensor(np.array([-1.0, -0.5, 0.0, 0.5, 1.0]))
+    mg.clip(x, -0.5, 0.5).backward(np.ones(5))
+    np.testing.assert_array_equal(x.grad, [0, 0, 1, 0, 0])  # torch: 1 at the bounds -0.5 and 0.5 too
+
+
+def test_conventions__std_equal_values():
+    x = mg.tensor(np.array([2.0, 2.0, 2.0]))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mg.std(x, ddof=1).backward()
+    assert np.isnan(x.grad).all()  # torch: 0
+
+
+def where_with_tensor_condition_recurses():
+    condition = mg.tensor(np.array([True, False, True]), constant=True)
+    with pytest.raises(RecursionError):
+        mg.where(condition, mg.tensor(X), mg.tensor(X + 1))
+    mg.where(condition.data, mg.tensor(X), mg.tensor(X + 1))  # a NumPy condition works
+
+
+def test_elementwise_binary__where():
+    where_with_tensor_condition_recurses()
+
+
+def test_conventions__where_nonfinite_branch():
+    where_with_tensor_condition_recurses()
+
+
+def test_conventions__where_discarded_nan_flows():
+    where_with_tensor_condition_recurses()
+
+
+def test_shape_ops__squeeze():
+    x = mg.tensor(np.ones((2, 3)))
+    with pytest.raises(ValueError, match="size not equal to one"):
+        mg.squeeze(x, axis=0)  # torch.squeeze(x, 0) returns x unchanged
