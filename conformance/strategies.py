@@ -65,7 +65,7 @@ def arrays(
                     f"{ranks.size} distinct sixteenths do not fit in [{min_value}, {max_value}]"
                 )
             start = max(first, min(last - ranks.size + 1, -(ranks.size // 2)))
-            return ((ranks + start) / 16).astype(numpy_dtype)
+            return np.asarray((ranks + start) / 16, dtype=numpy_dtype)  # a 0-d array, not a scalar
 
         raw = hnp.arrays(np.int8, shapes() if shape is None else shape, elements=st.integers(-100, 100))
         return raw.map(ranked)

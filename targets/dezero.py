@@ -15,13 +15,86 @@ import dezero
 import dezero.functions as F
 import numpy as np
 
-from conformance.adapter import BaseAdapter, Capability, Tensor
+from conformance.adapter import BaseAdapter, Capability, Tensor, Unsupported
 
 # Not declared, because dezero lacks them: requires_grad flags (every Variable is tracked); torch's
 # node names (creator is Add, Mul, ...); retain_grad() on one tensor (dezero only has
 # backward(retain_grad=True) for all of them); detach (y.unchain() cuts the creator in place, but
 # leaves y tracked); add_ (x += 1 makes a new Variable); an optimizer over a list of tensors
 # (SGD().setup(model) takes a dezero Model).
+
+
+def _clip(x: Tensor, min: float | None = None, max: float | None = None) -> Tensor:
+    if min is None or max is None:
+        raise Unsupported("clamp with one bound (F.clip takes both)")
+    return F.clip(x, min, max)
+
+
+def _pow(x: Tensor, exponent: Any) -> Tensor:
+    if isinstance(exponent, dezero.Variable):
+        raise Unsupported("pow with a tensor exponent (F.pow takes a constant)")
+    return F.pow(x, exponent)
+
+
+def _swapped(ndim: int, dim0: int, dim1: int) -> list[int]:
+    axes = list(range(ndim))  # F.transpose takes the whole permutation
+    axes[dim0], axes[dim1] = axes[dim1], axes[dim0]
+    return axes
+
+
+def _flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    if x.ndim < 2 or (start_dim % x.ndim, end_dim % x.ndim) != (1, x.ndim - 1):
+        raise Unsupported("flatten other than from dim 1 to the end (F.flatten keeps the batch dim)")
+    return F.flatten(x)
+
+
+def _expand(x: Tensor, sizes: tuple[int, ...]) -> Tensor:
+    new = len(sizes) - x.ndim  # torch's -1 keeps an existing dim's size; F.broadcast_to needs the size
+    return F.broadcast_to(x, tuple(x.shape[i - new] if size == -1 else size for i, size in enumerate(sizes)))
+
+
+def _get_item(x: Tensor, index: Any) -> Tensor:
+    # F.get_item indexes with NumPy's indices: an index tensor is spelled as its array
+    return F.get_item(x, index.data if isinstance(index, dezero.Variable) else index)
+
+
+# The catalogue's operators (conformance.catalogue), in its order, with dezero's own functions.
+# Left out, because dezero lacks them: abs, sqrt, reciprocal, maximum, minimum, where, mean, prod, var,
+# std, logsumexp, view, squeeze, cat, stack, split and chunk.
+_OPERATORS: dict[str, Any] = {
+    "neg": F.neg,
+    "exp": F.exp,
+    "log": F.log,
+    "sin": F.sin,
+    "cos": F.cos,
+    "tanh": F.tanh,
+    "sigmoid": F.sigmoid,
+    "relu": F.relu,
+    "pow": _pow,
+    "clamp": _clip,
+    "add": F.add,
+    "sub": F.sub,
+    "mul": F.mul,
+    "div": F.div,
+    "sum": lambda x, dim=None, keepdim=False: F.sum(x, axis=dim, keepdims=keepdim),
+    "amax": lambda x, dim=(), keepdim=False: F.max(x, axis=None if dim == () else dim, keepdims=keepdim),
+    "amin": lambda x, dim=(), keepdim=False: F.min(x, axis=None if dim == () else dim, keepdims=keepdim),
+    "max": lambda x, dim=None, keepdim=False: F.max(x, axis=dim, keepdims=keepdim),
+    "min": lambda x, dim=None, keepdim=False: F.min(x, axis=dim, keepdims=keepdim),
+    "softmax": lambda x, dim: F.softmax(x, axis=dim),
+    "log_softmax": lambda x, dim: F.log_softmax(x, axis=dim),
+    "matmul": F.matmul,
+    "mm": F.matmul,  # dezero has no mm: matmul of two matrices is one
+    "t": lambda x: x.T,  # NumPy's .T reverses the dims, which for at most 2 is torch's t()
+    "transpose": lambda x, dim0, dim1: F.transpose(x, _swapped(x.ndim, dim0, dim1)),
+    "permute": lambda x, dims: F.transpose(x, dims),
+    "mT": lambda x: F.transpose(x, _swapped(x.ndim, -2, -1)),
+    "reshape": lambda x, shape: F.reshape(x, shape),
+    "flatten": _flatten,
+    "unsqueeze": lambda x, dim: F.expand_dims(x, dim),
+    "expand": _expand,
+    "getitem": _get_item,
+}
 
 
 class DezeroAdapter(BaseAdapter):
@@ -40,6 +113,7 @@ class DezeroAdapter(BaseAdapter):
     )
     dtypes: ClassVar[tuple[str, ...]] = ("float32", "float64")
     deviations: ClassVar[Path | None] = Path(__file__).with_name("dezero.deviations")
+    operators: ClassVar[dict[str, Any]] = _OPERATORS
 
     def version(self) -> str:
         return str(dezero.__version__)

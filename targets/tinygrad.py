@@ -16,12 +16,88 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
-from tinygrad import Context, Device, Tensor
+from tinygrad import Context, Device, Tensor, dtypes
 from tinygrad.nn.optim import SGD
 
-from conformance.adapter import BaseAdapter, Capability
+from conformance.adapter import BaseAdapter, Capability, Unsupported
 
 _OTHER_DEVICES = ("PYTHON", "CUDA", "NV", "AMD", "CL")  # PYTHON: tinygrad's pure-Python emulator
+
+
+def _every_dim(dim: Any) -> Any:
+    return None if dim == () else dim  # torch's amax(x, dim=()) reduces every dim; tinygrad's axis=() none
+
+
+def _t(x: Tensor) -> Tensor:
+    if x.ndim < 2:
+        raise Unsupported("t of a 0-D or 1-D tensor (tinygrad's x.T is transpose(1, 0))")
+    return x.T
+
+
+def _logsumexp(x: Tensor, dim: Any, keepdim: bool = False) -> Tensor:
+    if isinstance(dim, tuple):
+        raise Unsupported("logsumexp over a tuple of dims")
+    return x.logsumexp(dim, keepdim)
+
+
+def _getitem(x: Tensor, index: Any) -> Tensor:
+    if isinstance(index, Tensor) and index.dtype == dtypes.bool:
+        raise Unsupported("indexing with a bool mask (tinygrad: index dtype dtypes.bool is not supported)")
+    return x[index]
+
+
+# The catalogue's operators (conformance.catalogue), in its order, with tinygrad's own methods.
+_OPERATORS: dict[str, Any] = {
+    "neg": Tensor.neg,
+    "abs": Tensor.abs,
+    "exp": Tensor.exp,
+    "log": Tensor.log,
+    "sqrt": Tensor.sqrt,
+    "sin": Tensor.sin,
+    "cos": Tensor.cos,
+    "tanh": Tensor.tanh,
+    "sigmoid": Tensor.sigmoid,
+    "relu": Tensor.relu,
+    "reciprocal": Tensor.reciprocal,
+    "pow": lambda x, exponent: x.pow(exponent),
+    "clamp": lambda x, min=None, max=None: x.clamp(min, max),
+    "add": Tensor.add,
+    "sub": Tensor.sub,
+    "mul": Tensor.mul,
+    "div": Tensor.div,
+    "maximum": Tensor.maximum,
+    "minimum": Tensor.minimum,
+    "where": lambda condition, x, y: condition.where(x, y),
+    "sum": lambda x, dim=None, keepdim=False: x.sum(dim, keepdim),
+    "mean": lambda x, dim=None, keepdim=False: x.mean(dim, keepdim),
+    "amax": lambda x, dim=(), keepdim=False: x.max(_every_dim(dim), keepdim),
+    "amin": lambda x, dim=(), keepdim=False: x.min(_every_dim(dim), keepdim),
+    "max": lambda x, dim=None, keepdim=False: x.max(dim, keepdim),
+    "min": lambda x, dim=None, keepdim=False: x.min(dim, keepdim),
+    "prod": lambda x, dim=None, keepdim=False: x.prod(dim, keepdim),
+    "var": lambda x, dim=None, correction=1, keepdim=False: x.var(dim, keepdim, correction),
+    "std": lambda x, dim=None, correction=1, keepdim=False: x.std(dim, keepdim, correction),
+    "logsumexp": _logsumexp,
+    "softmax": lambda x, dim: x.softmax(dim),
+    "log_softmax": lambda x, dim: x.log_softmax(dim),
+    "matmul": Tensor.matmul,
+    "mm": Tensor.matmul,  # tinygrad has no mm: matmul of two matrices is one
+    "t": _t,
+    "transpose": Tensor.transpose,
+    "permute": lambda x, dims: x.permute(dims),
+    "mT": lambda x: x.transpose(-2, -1),  # torch documents x.mT as x.transpose(-2, -1)
+    "reshape": Tensor.reshape,
+    "view": Tensor.view,
+    "flatten": Tensor.flatten,
+    "squeeze": Tensor.squeeze,
+    "unsqueeze": Tensor.unsqueeze,
+    "expand": lambda x, sizes: x.expand(sizes),
+    "getitem": _getitem,
+    "cat": lambda tensors, dim=0: Tensor.cat(*tensors, dim=dim),
+    "stack": lambda tensors, dim=0: Tensor.stack(*tensors, dim=dim),
+    "split": lambda x, split_size_or_sections, dim=0: x.split(split_size_or_sections, dim),
+    "chunk": lambda x, chunks, dim=0: tuple(x.chunk(chunks, dim)),
+}
 
 
 @functools.cache
@@ -54,6 +130,7 @@ class TinygradAdapter(BaseAdapter):
     )
     dtypes: ClassVar[tuple[str, ...]] = ("float32", "float64")
     deviations: ClassVar[Path | None] = Path(__file__).with_name("tinygrad.deviations")
+    operators: ClassVar[dict[str, Any]] = _OPERATORS
 
     def version(self) -> str:
         return version("tinygrad")  # tinygrad has no __version__
@@ -62,7 +139,9 @@ class TinygradAdapter(BaseAdapter):
         return _devices()
 
     def tensor(self, data: np.ndarray, *, device: str, requires_grad: bool = False) -> Tensor:
-        return Tensor(data, device=device.upper())  # no requires_grad: every float tensor is differentiable
+        # no requires_grad: every float tensor is differentiable. np.asarray: Tensor() refuses a NumPy
+        # scalar, which a spec's arithmetic on a 0-d array can hand in place of the array
+        return Tensor(np.asarray(data), device=device.upper())
 
     def numpy(self, tensor: Tensor) -> np.ndarray:
         return np.array(tensor.numpy(), copy=True)

@@ -159,6 +159,45 @@ def test_vector_backward__random_v(dezero):
     check_zero_d_float32_promoted(dezero, program)
 
 
+def backward_of(program):
+    """program(x) and x.grad, backward() seeding ones, as the suite's vjp does with a cotangent."""
+
+    def run(x):
+        out = program(x)
+        out.backward()
+        return out
+
+    return run
+
+
+def test_elementwise_unary__clamp(dezero):
+    F = dezero.functions
+    check_zero_d_float32_promoted(dezero, backward_of(lambda x: F.clip(x, -1.03125, 0.53125)))
+
+
+def test_elementwise_unary__pow(dezero):
+    F = dezero.functions
+    check_zero_d_float32_promoted(dezero, backward_of(lambda x: F.pow(x, 3)))
+    x = dezero.Variable(np.array(0.5, np.float32))
+    F.pow(x, 0.5).backward()
+    assert x.grad.dtype == "float64"  # the value stays float32, the gradient does not
+
+
+def test_elementwise_unary__relu(dezero):
+    check_zero_d_float32_promoted(dezero, backward_of(dezero.functions.relu))
+
+
+def test_elementwise_unary__sigmoid(dezero):
+    check_zero_d_float32_promoted(dezero, backward_of(dezero.functions.sigmoid))
+
+
+def test_elementwise_unary__tanh(dezero):
+    x = dezero.Variable(np.array(0.5, np.float32))
+    y = dezero.functions.tanh(x)
+    y.backward()
+    assert (y.dtype, x.grad.dtype) == ("float32", "float64")
+
+
 # -- every Variable is tracked, and backward() seeds ones ----------------------------------------------
 
 
@@ -230,6 +269,88 @@ def test_accumulation__zero_resets(dezero):
         np.testing.assert_array_equal(w.grad.data, np.full(3, 3.0))  # zeroing works: each pass sees 3
         w.cleargrad()  # dezero's way to reset a gradient
     assert w.grad is None  # torch's w.grad.zero_() leaves a tensor of zeros
+
+
+# -- reductions and shape functions that mishandle an argument form ---------------------------------
+
+
+def test_reductions__sum(dezero):
+    F = dezero.functions
+    x = dezero.Variable(np.ones((2, 3)))
+    with pytest.raises(TypeError):
+        F.sum(x, axis=(0, 1)).backward()
+    F.sum(x, axis=(0, 1), keepdims=True).backward()  # with keepdims the tuple works
+    np.testing.assert_array_equal(x.grad.data, np.ones((2, 3)))
+
+
+def negative_axis_refused(reduction):
+    x = np.array([[1.0, 5.0, 3.0], [2.0, 4.0, 0.0]])
+    with pytest.raises(ValueError, match="cannot reshape"):
+        reduction(x, -1).backward()
+    with pytest.raises(ValueError, match="cannot reshape"):
+        reduction(x, (0, -1)).backward()
+    reduction(x, 1).backward()  # the same dim, counted from the front, works
+
+
+def test_reductions__amax(dezero):
+    negative_axis_refused(lambda x, axis: dezero.functions.max(dezero.Variable(x), axis=axis))
+
+
+def test_reductions__amin(dezero):
+    negative_axis_refused(lambda x, axis: dezero.functions.min(dezero.Variable(x), axis=axis))
+
+
+def test_reductions__max(dezero):
+    negative_axis_refused(lambda x, axis: dezero.functions.max(dezero.Variable(x), axis=axis))
+
+
+def test_reductions__min(dezero):
+    negative_axis_refused(lambda x, axis: dezero.functions.min(dezero.Variable(x), axis=axis))
+
+
+def test_conventions__amax_ties(dezero):
+    x = dezero.Variable(np.array([[1.0, 3.0, 3.0], [3.0, 2.0, 0.0]]))
+    dezero.functions.max(x).backward()
+    np.testing.assert_array_equal(x.grad.data, [[0, 1, 1], [1, 0, 0]])  # torch: 1/3 each
+
+
+def test_conventions__max_ties(dezero):
+    x = dezero.Variable(np.array([1.0, 3.0, 3.0, 2.0]))
+    dezero.functions.max(x).backward()
+    np.testing.assert_array_equal(x.grad.data, [0, 1, 1, 0])  # torch: 0.5 each
+
+
+def test_conventions__max_dim_ties(dezero):
+    x = dezero.Variable(np.array([[1.0, 3.0, 3.0], [2.0, 2.0, 0.0]]))
+    dezero.functions.max(x, axis=1).backward()
+    np.testing.assert_array_equal(x.grad.data, [[0, 1, 1], [1, 1, 0]])  # torch: all to the returned index
+
+
+def test_shape_ops__unsqueeze(dezero):
+    x = dezero.Variable(np.ones(2))
+    assert dezero.functions.expand_dims(x, -1).shape == (1, 2)  # np.expand_dims and torch: (2, 1)
+
+
+def test_shape_ops__expand(dezero):
+    x = dezero.Variable(np.ones((2, 1)))
+    y = dezero.functions.broadcast_to(x, (2, 1))
+    assert y is x
+    with pytest.raises(AttributeError, match="generation"):
+        y.backward()
+
+
+# -- F.matmul is x.dot(W), with a backward for matrices ---------------------------------------------
+
+
+def test_linear_algebra__matmul(dezero):
+    F, V = dezero.functions, dezero.Variable
+    with pytest.raises(ValueError, match="not aligned"):
+        F.matmul(V(np.ones((2, 3))), V(np.ones(3))).backward()  # matrix·vector
+    with pytest.raises(ValueError, match="not aligned"):
+        F.matmul(V(np.ones(3)), V(np.ones((3, 4)))).backward()  # vector·matrix
+    assert F.matmul(V(np.ones((5, 2, 3))), V(np.ones((5, 3, 4)))).shape == (5, 2, 5, 4)  # batched
+    assert F.matmul(V(np.ones((5, 1, 2, 3))), V(np.ones((2, 3, 4)))).shape == (5, 1, 2, 2, 4)  # broadcast
+    assert F.matmul(V(np.ones((2, 3))), V(np.ones((5, 3, 4)))).shape == (2, 5, 4)  # matrix·batched
 
 
 # -- the file and this module agree ---------------------------------------------------------------------

@@ -113,6 +113,136 @@ def test_vector_backward__random_v():
     assert x.grad is None
 
 
+def backward_skips_zero_d(program, *values):
+    """backward(v) through an operator leaves the 0-d leaves' .grad None; gradient() differentiates them."""
+    leaves = [zero_d(value) for value in values]
+    out = program(*leaves)
+    out.backward(Tensor.ones(*out.shape, device="CPU"))
+    assert all(leaf.grad is None for leaf in leaves)
+    assert all(g is not None for g in out.gradient(*leaves, gradient=Tensor.ones(*out.shape, device="CPU")))
+
+
+def test_elementwise_unary__neg():
+    backward_skips_zero_d(lambda x: x.neg(), 0.5)
+
+
+def test_elementwise_unary__abs():
+    backward_skips_zero_d(lambda x: x.abs(), 0.5)
+
+
+def test_elementwise_unary__exp():
+    backward_skips_zero_d(lambda x: x.exp(), 0.5)
+
+
+def test_elementwise_unary__log():
+    backward_skips_zero_d(lambda x: x.log(), 0.5)
+
+
+def test_elementwise_unary__sqrt():
+    backward_skips_zero_d(lambda x: x.sqrt(), 0.5)
+
+
+def test_elementwise_unary__sin():
+    backward_skips_zero_d(lambda x: x.sin(), 0.5)
+
+
+def test_elementwise_unary__cos():
+    backward_skips_zero_d(lambda x: x.cos(), 0.5)
+
+
+def test_elementwise_unary__tanh():
+    backward_skips_zero_d(lambda x: x.tanh(), 0.5)
+
+
+def test_elementwise_unary__sigmoid():
+    backward_skips_zero_d(lambda x: x.sigmoid(), 0.5)
+
+
+def test_elementwise_unary__relu():
+    backward_skips_zero_d(lambda x: x.relu(), 0.5)
+
+
+def test_elementwise_unary__reciprocal():
+    backward_skips_zero_d(lambda x: x.reciprocal(), 0.5)
+
+
+def test_elementwise_unary__pow():
+    backward_skips_zero_d(lambda x: x.pow(3), 0.5)
+
+
+def test_elementwise_unary__clamp():
+    backward_skips_zero_d(lambda x: x.clamp(-1.0, 1.0), 0.5)
+
+
+def test_elementwise_binary__add():
+    backward_skips_zero_d(lambda x, y: x.add(y), 0.5, 1.5)
+
+
+def test_elementwise_binary__sub():
+    backward_skips_zero_d(lambda x, y: x.sub(y), 0.5, 1.5)
+
+
+def test_elementwise_binary__mul():
+    backward_skips_zero_d(lambda x, y: x.mul(y), 0.5, 1.5)
+
+
+def test_elementwise_binary__div():
+    backward_skips_zero_d(lambda x, y: x.div(y), 0.5, 1.5)
+
+
+def test_elementwise_binary__pow():
+    backward_skips_zero_d(lambda x, y: x.pow(y), 0.5, 1.5)
+
+
+def test_elementwise_binary__maximum():
+    backward_skips_zero_d(lambda x, y: x.maximum(y), 0.5, 1.5)
+
+
+def test_elementwise_binary__minimum():
+    backward_skips_zero_d(lambda x, y: x.minimum(y), 0.5, 1.5)
+
+
+def test_elementwise_binary__where():
+    condition = Tensor(np.array(True), device="CPU")
+    backward_skips_zero_d(lambda x, y: condition.where(x, y), 0.5, 1.5)
+
+
+def test_reductions__sum():
+    backward_skips_zero_d(lambda x: x.sum(), 0.5)
+
+
+def test_reductions__mean():
+    backward_skips_zero_d(lambda x: x.mean(), 0.5)
+
+
+def test_reductions__amax():
+    backward_skips_zero_d(lambda x: x.max(), 0.5)
+
+
+def test_reductions__amin():
+    backward_skips_zero_d(lambda x: x.min(), 0.5)
+
+
+def test_reductions__max():
+    backward_skips_zero_d(lambda x: x.max(), 0.5)
+
+
+def test_reductions__min():
+    backward_skips_zero_d(lambda x: x.min(), 0.5)
+
+
+def test_reductions__prod():
+    backward_skips_zero_d(lambda x: x.prod(), 0.5)
+
+
+def test_shape_ops__flatten():
+    backward_skips_zero_d(lambda x: x.flatten(), 0.5)
+
+
+def test_shape_ops__unsqueeze():
+    backward_skips_zero_d(lambda x: x.unsqueeze(0), 0.5)
+
+
 # -- the rest ------------------------------------------------------------------------------------
 
 
@@ -271,3 +401,30 @@ def test_repro_snippet_from_a_real_failure_reproduces():
 
     shown = subprocess.run([sys.executable, "-c", PRINTED_REPRO], capture_output=True, text=True, check=True)
     assert shown.stdout.startswith("DIFFERS: grad of x = 0 on target 'tinygrad', but torch gives 1")
+
+
+def test_conventions__max_dim_ties():
+    x = Tensor(np.array([[1.0, 3.0, 3.0], [2.0, 2.0, 0.0]], dtype=np.float32), device="CPU")
+    x.max(axis=1).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [[0, 0.5, 0.5], [0.5, 0.5, 0]])  # torch: all to one index
+    x = Tensor(np.array([[1.0, 1.0, 3.0], [0.0, 2.0, 0.0]], dtype=np.float32), device="CPU")
+    x.min(axis=1, keepdim=True).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [[0.5, 0.5, 0], [0.5, 0, 0.5]])
+
+
+def test_conventions__std_equal_values():
+    x = Tensor(np.array([2.0, 2.0, 2.0], dtype=np.float32), device="CPU")
+    x.std().backward()
+    assert np.isnan(x.grad.numpy()).all()  # torch: 0
+    x = Tensor(np.array([[2.0, 2.0], [1.0, 3.0]], dtype=np.float32), device="CPU")
+    x.std(axis=1).sum().backward()
+    assert np.isnan(x.grad.numpy()[0]).all() and np.isfinite(x.grad.numpy()[1]).all()
+
+
+def test_generated_programs__scalar_programs():
+    x0 = zero_d(0.0)
+    x0.backward()  # program: return x0
+    assert x0.grad is None
+    x0, x1 = zero_d(0.0), zero_d(0.0)
+    gx0, _ = (x0 + x1.sum()).gradient(x0, x1)
+    assert gx0.numpy() == 2.0  # x0 and x1 are one constant node: d(x0 + x0)/dx0
