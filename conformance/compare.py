@@ -87,6 +87,16 @@ def _show(value: Any) -> str:
     return str(value) if isinstance(value, Raised) else repr(value)
 
 
+def _same_shape_and_dtype(
+    a: np.ndarray, e: np.ndarray, *, what: str, target: str, against: str, check_dtype: bool
+) -> None:
+    __tracebackhide__ = True
+    if a.shape != e.shape:
+        raise Disagreement(f"{what} has shape {a.shape} on target {target!r}, but {against} gives {e.shape}")
+    if check_dtype and a.dtype != e.dtype:
+        raise Disagreement(f"{what} has dtype {a.dtype} on target {target!r}, but {against} gives {e.dtype}")
+
+
 def assert_close(
     actual: Any,
     expected: Any,
@@ -104,10 +114,7 @@ def assert_close(
     """
     __tracebackhide__ = True
     a, e = np.asarray(actual), np.asarray(expected)
-    if a.shape != e.shape:
-        raise Disagreement(f"{what} has shape {a.shape} on target {target!r}, but {against} gives {e.shape}")
-    if check_dtype and a.dtype != e.dtype:
-        raise Disagreement(f"{what} has dtype {a.dtype} on target {target!r}, but {against} gives {e.dtype}")
+    _same_shape_and_dtype(a, e, what=what, target=target, against=against, check_dtype=check_dtype)
     loosest = min((a.dtype, e.dtype), key=lambda d: np.finfo(d).bits if d.kind == "f" else 64)
     tol = tolerance(loosest, gradient=gradient)
     a64, e64 = a.astype(np.float64), e.astype(np.float64)
@@ -144,10 +151,7 @@ def assert_no_further(
     """
     __tracebackhide__ = True
     a, r = np.asarray(actual), np.asarray(reference)
-    if a.shape != r.shape:
-        raise Disagreement(f"{what} has shape {a.shape} on target {target!r}, but {against} gives {r.shape}")
-    if a.dtype != r.dtype:
-        raise Disagreement(f"{what} has dtype {a.dtype} on target {target!r}, but {against} gives {r.dtype}")
+    _same_shape_and_dtype(a, r, what=what, target=target, against=against, check_dtype=True)
     a64, r64 = a.astype(np.float64), r.astype(np.float64)
     e64 = np.broadcast_to(np.asarray(exact, dtype=np.float64), a.shape)
     tol = tolerance(r.dtype, gradient=gradient)
