@@ -97,6 +97,13 @@ def _same_shape_and_dtype(
         raise Disagreement(f"{what} has dtype {a.dtype} on target {target!r}, but {against} gives {e.dtype}")
 
 
+def _first_difference(close: np.ndarray) -> tuple[np.ndarray, tuple[int, ...], str]:
+    """Every differing index, the first one, and how a message names it (`` [1, 0]``, or nothing at 0-d)."""
+    bad = np.argwhere(~close) if close.ndim else np.zeros((1, 0), dtype=int)
+    index = tuple(int(i) for i in bad[0])
+    return bad, index, f" {list(index)}" if index else ""
+
+
 def assert_close(
     actual: Any,
     expected: Any,
@@ -121,9 +128,7 @@ def assert_close(
     close = np.isclose(a64, e64, rtol=tol.rtol, atol=tol.atol, equal_nan=True)
     if bool(np.all(close)):
         return
-    bad = np.argwhere(~close) if a.ndim else np.zeros((1, 0), dtype=int)
-    index = tuple(int(i) for i in bad[0])
-    at = f" {list(index)}" if index else ""
+    bad, index, at = _first_difference(close)
     got, want = float(a64[index]), float(e64[index])
     diff = abs(got - want)
     raise Disagreement(
@@ -160,9 +165,7 @@ def assert_no_further(
         close = (np.abs(a64 - e64) <= allowed) | np.isclose(a64, r64, rtol=0, atol=0, equal_nan=True)
     if bool(np.all(close)):
         return
-    bad = np.argwhere(~close) if a.ndim else np.zeros((1, 0), dtype=int)
-    index = tuple(int(i) for i in bad[0])
-    at = f" {list(index)}" if index else ""
+    bad, index, at = _first_difference(close)
     got, want, best = float(a64[index]), float(r64[index]), float(e64[index])
     raise Disagreement(
         f"{what}{at} = {got:.8g} on target {target!r}, but {against} gives {want:.8g} and {against} in float64 "
