@@ -31,6 +31,7 @@ settings.register_profile(
     deadline=None,
     print_blob=True,
     suppress_health_check=[HealthCheck.too_slow],
+    report_multiple_bugs=False,  # shrink the first failure only: a broken engine's run stays short
 )
 settings.register_profile("thorough", max_examples=500, deadline=None)
 
@@ -76,6 +77,22 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="list every spec (id, family, tutorial cell, needs) and exit.",
     )
     group.addoption(
+        "--isolation",
+        choices=("fork", "none"),
+        default=None,
+        help="fork: run each check in a forked process of its own, so that a target that crashes or exits "
+        "the process fails that check and the run goes on; none: in the pytest process. Default: fork "
+        "where the platform can fork.",
+    )
+    group.addoption(
+        "--check-timeout",
+        metavar="SECONDS",
+        type=float,
+        default=None,
+        help="fail a check that runs longer than this ('timed out after N s') and go on; 0 turns the limit "
+        "off. Default: 15 s per example of the hypothesis profile, at least 60 (300 in ci).",
+    )
+    group.addoption(
         "--conformance-report",
         metavar="PATH",
         default=None,
@@ -109,13 +126,16 @@ def pytest_configure(config: pytest.Config) -> None:
         config.args = collection_args(config, specs_directory())
     if not config.getoption("hypothesis_profile", None):
         settings.load_profile("dev")
+    from conformance.guard import Interrupt
+
+    Interrupt.install()  # a KeyboardInterrupt without Ctrl-C comes from the target: it fails one check
     config.pluginmanager.register(ConformancePlugin(session), "autograd-conformance-session")
     from conformance.reports.json_report import ReportPlugin
     from conformance.reports.junit import JunitSpecNames
 
     config.pluginmanager.register(JunitSpecNames(config), "autograd-conformance-junit")
     report_path = config.getoption("conformance_report")
-    if report_path:
+    if report_path and not hasattr(config, "workerinput"):  # a pytest-xdist worker: its controller writes
         config.pluginmanager.register(ReportPlugin(session, report_path), "autograd-conformance-report")
 
 
@@ -139,6 +159,7 @@ class ConformancePlugin:
         self.session = session
         self._results: dict[str, CheckResult] = {}  # checks under way, by node id
         self._spec_index: dict[str, Spec] = {}
+        self._worker: Any = None  # the forked child running checks, with --isolation=fork
 
     def pytest_report_header(self, config: pytest.Config) -> list[str]:
         target, reference = self.session.target, self.session.reference
@@ -225,9 +246,73 @@ class ConformancePlugin:
         return None
 
     @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_protocol(self, item: pytest.Item, nextitem: pytest.Item | None) -> bool | None:
+        """With --isolation=fork, a spec check runs in a forked child (conformance.isolation); one that
+        is skipped or unsupported before it starts runs here, since it runs nothing of the target."""
+        if self.session.isolation != "fork" or not self._isolated(item):
+            return None
+        from conformance.isolation import ForkedWorker
+
+        if self._worker is None:
+            self._worker = ForkedWorker(item.session.items, self._isolated)
+        item.ihook.pytest_runtest_logstart(nodeid=item.nodeid, location=item.location)
+        for report in self._worker.run(item, self.session.time_limit()):
+            item.ihook.pytest_runtest_logreport(report=report)
+        item.session._setupstate.teardown_exact(nextitem)
+        item.ihook.pytest_runtest_logfinish(nodeid=item.nodeid, location=item.location)
+        return True
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        for item in session.items:
+            if RESULT in item.stash:
+                self.session.expected[item.nodeid] = item.stash[RESULT].spec.id
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
+        """Under pytest-xdist the controller collects nothing itself: each worker says what it did."""
+        for nodeid in ids:
+            found = self._spec_of_nodeid(nodeid)
+            if found is not None:
+                self.session.expected.setdefault(nodeid, found.id)
+
+    def _spec_of_nodeid(self, nodeid: str) -> Spec | None:
+        """``.../specs/accumulation.py::test_zero_resets[cpu]`` -> the spec ``accumulation.zero_resets``."""
+        path, _, test = nodeid.partition("::")
+        name = test.partition("[")[0].removeprefix("test_")
+        return self._specs().get(f"{Path(path).stem}.{name}")
+
+    def _isolated(self, item: pytest.Item) -> bool:
+        """A spec check that runs target code: not one skipped or unsupported before it starts."""
+        return (
+            RESULT in item.stash
+            and self._unsupported(item) is None
+            and item.get_closest_marker("skip") is None
+        )
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        if self._worker is not None:
+            self._worker.stop()
+        if self.session.missing() and session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.INTERRUPTED  # checks that never reported: not a pass
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_call(self, item: pytest.Item) -> Any:
+        if RESULT not in item.stash:
+            return (yield)
+        from conformance.isolation import time_limit
+
+        with time_limit(self.session.time_limit()):
+            return (yield)
+
+    @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
         if RESULT not in item.stash:
             return
+        from conformance.guard import OutputBudget
+
+        OutputBudget.reset()
         reason = self._unsupported(item)
         if reason is None:
             return
@@ -254,7 +339,22 @@ class ConformancePlugin:
             else:
                 report.outcome = "skipped"
                 report.longrepr = (str(item.path), 0, reason)
-        if isinstance(error, Disagreement):
+        from conformance.guard import OUTPUT_LIMIT, OutputBudget
+        from conformance.isolation import CheckTimedOut, ProcessEnded
+
+        if call.when == "call" and OutputBudget.dropped:
+            report.sections.append(
+                (
+                    "target output",
+                    f"the target printed {OutputBudget.kept + OutputBudget.dropped} characters; the first "
+                    f"{OUTPUT_LIMIT} are kept above, {OutputBudget.dropped} were dropped",
+                )
+            )
+        error = _flaky_cause(error, result)
+        if isinstance(error, CheckTimedOut | ProcessEnded):
+            result.message = _ended_message(error, call)
+            report.longrepr = result.message
+        elif isinstance(error, Disagreement):
             result.message, result.details = error.headline, error.details
             _, _, result.repro = error.details.partition("  reproduce:\n")
         elif error is not None and not result.message and report.failed:
@@ -282,8 +382,11 @@ class ConformancePlugin:
         # Built from what the report carries, not from the item, so that it works where the items
         # live in other processes (pytest-xdist sends reports, with their attributes, to this one).
         data = getattr(report, "conformance", None)
+        orphan = data is None
         if data is None:
-            return
+            data = self._orphan(report)
+            if data is None:
+                return
         result = self._results.get(report.nodeid)
         if result is None:
             spec = self._specs()[data["spec"]]
@@ -293,15 +396,26 @@ class ConformancePlugin:
         result.duration += report.duration
         result.message = data["message"] or result.message
         result.details, result.repro = data["details"] or result.details, data["repro"] or result.repro
-        outcome = _outcome_of(report)
+        outcome = Outcome.FAILED if orphan else _outcome_of(report)
         if outcome is not None and (report.when == "call" or report.outcome != "passed"):
             result.outcome = outcome
             if outcome in (Outcome.UNSUPPORTED, Outcome.SKIPPED) and isinstance(report.longrepr, tuple):
                 result.message = report.longrepr[2].removeprefix("Skipped: ")
             elif outcome is Outcome.DEVIATION:
                 result.message = result.message or getattr(report, "wasxfail", "")
-        if report.when == "teardown":
+        if report.when == "teardown" or orphan:
             self.session.results.append(self._results.pop(report.nodeid))
+
+    def _orphan(self, report: pytest.TestReport) -> dict[str, str] | None:
+        """A check's report made outside the hooks (pytest-xdist's for a worker that died running it):
+        a failed check, with what the report says, and a teardown so that it is counted."""
+        found = self._spec_of_nodeid(report.nodeid)
+        if found is None or not report.failed:
+            return None
+        text = [line for line in report.longreprtext.strip().splitlines() if line.strip()]
+        message = f"the process running this check died: {text[-1].strip() if text else 'no report'}"
+        parameters = report.nodeid.partition("[")[2].removesuffix("]")
+        return {"spec": found.id, "parameters": parameters, "message": message, "details": "", "repro": ""}
 
     def _specs(self) -> dict[str, Spec]:
         if not self._spec_index:
@@ -312,6 +426,54 @@ class ConformancePlugin:
         from conformance.reports.summary import write_summary
 
         write_summary(terminalreporter, self.session)
+
+
+def _flaky_cause(error: BaseException | None, result: CheckResult) -> BaseException | None:
+    """A nondeterministic target: hypothesis saw an example fail, then pass when run again. The
+    verdict is the failure it saw, said to be nondeterministic. Several distinct failures: the first
+    one's verdict, with how many more there were."""
+    from hypothesis.errors import FlakyFailure
+
+    grouped = isinstance(getattr(error, "exceptions", None), tuple) and error.exceptions  # type: ignore[union-attr]
+    if grouped and not isinstance(error, FlakyFailure):
+        first = error.exceptions[0]  # type: ignore[union-attr]
+        more = len(error.exceptions) - 1  # type: ignore[union-attr]
+        if isinstance(first, Disagreement):
+            suffix = f" (and {more} more distinct failure{'s' if more > 1 else ''}: see the details)"
+            result.message, result.details = first.headline + suffix, first.details
+            _, _, result.repro = first.details.partition("  reproduce:\n")
+        return first
+    if not isinstance(error, FlakyFailure):
+        return error
+    inner = next((e for e in error.exceptions if isinstance(e, Disagreement)), None)
+    seen = (
+        inner.headline
+        if inner is not None
+        else f"{type(error.exceptions[0]).__name__}: {error.exceptions[0]}"
+    )
+    result.message = (
+        f"nondeterministic target: the same example failed, then passed when run again. "
+        f"The first run: {seen.splitlines()[0]}; the second run: it conformed"
+    )
+    if inner is not None:
+        result.details = inner.details
+        _, _, result.repro = inner.details.partition("  reproduce:\n")
+    return None
+
+
+def _ended_message(error: BaseException, call: pytest.CallInfo[None]) -> str:
+    """A timeout or a dead process, with where the check was when it happened (the innermost frame)."""
+    from conformance.isolation import CheckTimedOut
+
+    if not isinstance(error, CheckTimedOut):
+        return str(error)
+    where = ""
+    if call.excinfo is not None and call.excinfo.traceback:
+        frame = call.excinfo.traceback[-2] if len(call.excinfo.traceback) > 1 else call.excinfo.traceback[-1]
+        where = f", in {frame.name} ({Path(str(frame.path)).name}:{frame.lineno + 1})"
+    return (
+        f"timed out after {error.seconds:g} s{where}: the check did not finish (--check-timeout; 0: no limit)"
+    )
 
 
 def _outcome_of(report: pytest.TestReport) -> Outcome | None:

@@ -20,9 +20,12 @@ from __future__ import annotations
 
 import copy
 import inspect
+import re
+import sys
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -38,6 +41,14 @@ from conformance.compare import (
     assert_no_further,
     assert_same,
     tolerance,
+)
+from conformance.guard import (
+    StateChanged,
+    TargetEscaped,
+    bounded_output,
+    changed_inputs,
+    contained,
+    guarded,
 )
 from conformance.snippets import snippet_for_gradients, snippet_for_program
 from conformance.spec import Spec
@@ -56,9 +67,10 @@ class Engine:
     method is reachable as ``ag.<method>``; ``ag.raises`` and ``ag.refuses`` observe refusals.
     """
 
-    def __init__(self, adapter: Adapter, device: str) -> None:
+    def __init__(self, adapter: Adapter, device: str, *, judged: bool = False) -> None:
         self.adapter = adapter
         self.device = device
+        self.judged = judged  # the target: its errors must be refusals of the engine to count as one
         self._operators: dict[str, Callable[..., Tensor]] = {}
 
     def tensor(self, data: Any, *, requires_grad: bool = False) -> Tensor:
@@ -70,10 +82,18 @@ class Engine:
         return np.array(self.adapter.numpy(tensor), copy=True)
 
     def raises(self, action: Callable[[], Any]) -> Raised | None:
-        """The exception ``action()`` raises, or None when the engine lets it through."""
+        """The exception ``action()`` raises, or None when the engine lets it through.
+
+        On the target, only the engine refusing counts: NotImplementedError (a stub), RecursionError
+        (a backward that never ends) and an AttributeError or TypeError raised by the adapter's own code
+        or by a container it holds are not refusals, and fail the check as :class:`NotARefusal`."""
         try:
             action()
         except Exception as error:
+            if self.judged:
+                why = not_a_refusal(error, self.adapter)
+                if why:
+                    raise NotARefusal(why) from error
             return Raised(error)
         return None
 
@@ -96,6 +116,61 @@ class Engine:
         found = getattr(self.adapter, name)
         setattr(self, name, found)  # looked up once: benchmarks call ag.mean, ag.backward per round
         return found
+
+
+class NotARefusal(Exception):
+    """The target raised where torch refuses, but not as an engine refusing: the message says why."""
+
+
+_INTERPRETER_TYPE_ERRORS = re.compile(
+    r"object is not (callable|subscriptable|iterable)|takes \d+ positional argument|unexpected keyword "
+    r"argument|missing \d+ required|'NoneType' object|has no len\(\)|unsupported operand type"
+)
+
+
+def not_a_refusal(error: BaseException, adapter: Adapter) -> str:
+    """Why ``error`` is not the engine refusing (empty when it is)."""
+    shown = f"{type(error).__name__}: {error}".splitlines()[0][:200]
+    if isinstance(error, NotImplementedError):
+        return f"{shown} (NotImplementedError is a stub, not a refusal)"
+    if isinstance(error, RecursionError):
+        return f"{shown} (a backward or operation that recursed without end is not a refusal)"
+    if not isinstance(error, AttributeError | TypeError):
+        return ""
+    frame = _innermost_frame(error)
+    if frame is None or frame[0] not in _glue_files(adapter):
+        return ""
+    raised_by_glue = (
+        error.name is not None
+        if isinstance(error, AttributeError)
+        else bool(_INTERPRETER_TYPE_ERRORS.search(str(error)))
+    )
+    if not raised_by_glue:
+        return ""
+    return (
+        f"{shown}, raised by the adapter's own code at {Path(frame[0]).name}:{frame[1]}, not by the engine "
+        "(an adapter error: the adapter or a container it holds failed, the engine was never asked)"
+    )
+
+
+def _innermost_frame(error: BaseException) -> tuple[str, int] | None:
+    traceback = error.__traceback__
+    if traceback is None:
+        return None
+    while traceback.tb_next is not None:
+        traceback = traceback.tb_next
+    return traceback.tb_frame.f_code.co_filename, traceback.tb_lineno
+
+
+def _glue_files(adapter: Adapter) -> set[str]:
+    """The source files of the adapter's classes: its own code, BaseAdapter's and a base adapter's."""
+    files = set()
+    for cls in type(adapter).__mro__:
+        module = sys.modules.get(cls.__module__)
+        path = getattr(module, "__file__", None)
+        if path and cls is not object:
+            files.add(path)
+    return files
 
 
 class Conformance:
@@ -166,8 +241,9 @@ class Conformance:
                 repro,
                 inputs,
             )
+        handed = _copied(args)
         target = self._run(
-            self.target, self.device, lambda ag: program(ag, *_copied(args)), repro, inputs, on_target=True
+            self.target, self.device, lambda ag: program(ag, *handed), repro, inputs, handed=(args, handed)
         )
         self._explain(lambda: assert_same(target, reference, what="", target=self.target.name), repro, inputs)
         return target
@@ -237,8 +313,10 @@ class Conformance:
         )
         names = list(inputs)
 
-        def differentiate(ag: Engine) -> dict[str, Any]:
-            out, grads = _differentiate(ag, function, _copied(inputs), _copied(cotangent), via)
+        def differentiate(ag: Engine, given: dict[str, Any] | None = None) -> dict[str, Any]:
+            given = given or _copied(described)
+            v = given.pop("v", None)
+            out, grads = _differentiate(ag, function, given, v, via)
             return {"value": out, **{f"grad of {name}": g for name, g in zip(names, grads, strict=True)}}
 
         reference = self._run(self.reference, self.reference_device, differentiate, repro, described)
@@ -259,7 +337,15 @@ class Conformance:
                     )
 
             self._check_reference(closed_form, repro, described)
-        target = self._run(self.target, self.device, differentiate, repro, described, on_target=True)
+        handed = _copied(described)
+        target = self._run(
+            self.target,
+            self.device,
+            lambda ag: differentiate(ag, dict(handed)),
+            repro,
+            described,
+            handed=(described, handed),
+        )
 
         def agree() -> None:
             __tracebackhide__ = True
@@ -345,25 +431,48 @@ class Conformance:
         repro: Callable[[], str],
         inputs: Mapping[str, Any],
         *,
-        on_target: bool = False,
+        handed: tuple[Any, Any] | None = None,
     ) -> dict[str, Any]:
+        """Run a program on one engine and read its observations back. ``handed`` (the inputs, and the
+        copies of them the program got) marks a run on the target: it runs guarded (conformance.guard),
+        and must leave those copies as they were."""
         __tracebackhide__ = True
-        engine = Engine(adapter, device)
+        on_target = handed is not None
+        where = f"target {adapter.name!r}" if on_target else "torch (the reference)"
+        engine = Engine(adapter, device, judged=on_target)
         try:
             # an engine's warning is not its refusal: where warnings are errors (this repository's
             # own tests), a NumPy RuntimeWarning would otherwise abort a program whose values are right
             with warnings.catch_warnings():
                 warnings.simplefilter("default")
-                observed = program(engine)
-                return {key: _plain(adapter, value) for key, value in observed.items()}
+                if not on_target:
+                    observed = program(engine)
+                    return {key: _plain(adapter, value) for key, value in observed.items()}
+                with guarded(where), contained(where), bounded_output():
+                    observed = program(engine)
+                    read = {key: _plain(adapter, value) for key, value in observed.items()}
         except Unsupported:
             raise
+        except (StateChanged, TargetEscaped) as error:
+            raise Disagreement(str(error), self._context(repro, inputs)) from None
+        except NotARefusal as error:
+            raise Disagreement(
+                f"where torch refuses, {where} raised {error}", self._context(repro, inputs)
+            ) from None
         except Exception as error:
-            where = f"target {adapter.name!r}" if on_target else "torch (the reference)"
             raise Disagreement(
                 f"the program raised {Raised(error)} on {where}",
                 self._context(repro, inputs),
             ) from error
+        assert handed is not None
+        changed = changed_inputs(*handed)
+        if changed:
+            raise Disagreement(
+                f"{where} changed the input arrays it was given ({', '.join(changed)}): torch copies the "
+                "data it makes a tensor from, so the caller's arrays never change",
+                self._context(repro, inputs),
+            )
+        return read
 
     def _check_reference(
         self, check: Callable[[], None], repro: Callable[[], str], inputs: Mapping[str, Any]

@@ -30,7 +30,10 @@ class ConformanceSession:
     deviations_path: Path | None
     strict_unsupported: bool
     devices: dict[str, str | None]  # the devices the specs run on, with why one cannot be used
+    isolation: str = "none"  # "fork": each check in a process of its own (conformance.isolation)
+    timeout: float | None = None  # --check-timeout; None: the default for the hypothesis profile
     results: list[CheckResult] = field(default_factory=list)
+    expected: dict[str, str] = field(default_factory=dict)  # node id -> spec id of every check to run
 
     @classmethod
     def start(cls, config: pytest.Config, name: str) -> ConformanceSession:
@@ -67,7 +70,32 @@ class ConformanceSession:
                 f"stops here. Run where {'that device is' if len(devices) == 1 else 'one is'} present, "
                 f"or choose from {', '.join(d for d, r in offered.items() if r is None) or 'no usable device'}"
             )
-        return cls(name, target, reference_adapter(), deviations, path, strict, devices)
+        from conformance.isolation import FORK, NONE, can_fork
+
+        isolation = config.getoption("isolation") or (FORK if can_fork() else NONE)
+        if isolation == FORK and not can_fork():
+            raise pytest.UsageError("--isolation=fork: this platform cannot fork; use --isolation=none")
+        timeout = config.getoption("check_timeout")
+        if timeout is not None and timeout < 0:
+            raise pytest.UsageError(
+                f"--check-timeout={timeout:g}: give a number of seconds, or 0 for no limit"
+            )
+        return cls(name, target, reference_adapter(), deviations, path, strict, devices, isolation, timeout)
+
+    def missing(self) -> list[str]:
+        """Node ids of the checks collected for the run that never reported: it ended early."""
+        done = {result.nodeid for result in self.results}
+        return [nodeid for nodeid in self.expected if nodeid not in done]
+
+    def time_limit(self) -> float | None:
+        """Seconds a check may run: --check-timeout, else the default for the hypothesis profile."""
+        if self.timeout is not None:
+            return self.timeout or None
+        from hypothesis import settings
+
+        from conformance.isolation import default_timeout
+
+        return default_timeout(settings().max_examples)
 
     def stale_deviations(self) -> list[Deviation]:
         known = {spec.id for spec in all_specs()}

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import time
 import sys
 from collections import Counter
 from datetime import datetime, timezone
@@ -36,6 +37,7 @@ SUITE_DISTRIBUTION = "autograd-conformance"
 OUTCOMES = tuple(outcome.value for outcome in Outcome)
 _REPRODUCE = "  reproduce:\n"
 _LONGREPR_LIMIT = 4000
+_PROGRESS_EVERY = 10.0  # seconds between the reports written while the run goes on
 
 
 class ReportError(Exception):
@@ -58,14 +60,18 @@ def build_report(
     parameters: dict[str, dict[str, Any]] | None = None,
     tracebacks: dict[str, str] | None = None,
     hypothesis_seed: str | None = None,
+    running: bool = False,
 ) -> dict[str, Any]:
     """The report of a finished run as plain JSON data (schema: ``docs/report-schema.md``).
 
     ``parameters`` maps a check's node id to its named parameters; ``tracebacks`` maps the node id of
     a check that failed without a disagreement (an exception in the spec, a listed deviation that now
     passes) to pytest's text for it. ``hypothesis_seed`` is ``--hypothesis-seed``, when given.
+    ``running``: written while the run goes on, so that a run killed before its end leaves a report that
+    says it is incomplete, with what it had measured.
     """
     target, reference = session.target, session.reference
+    missing = session.missing()
     specs = by_spec(session.results)
     tally = counts(specs)
     rate = score(tally)
@@ -97,6 +103,9 @@ def build_report(
         "finished": finished.isoformat(timespec="seconds"),
         "duration": round((finished - started).total_seconds(), 3),
         "exit_status": exit_status,
+        "complete": not missing and not running,
+        "running": running,
+        "missing": [{"nodeid": nodeid, "spec_id": session.expected[nodeid]} for nodeid in missing],
         "summary": {
             "specs": {outcome: tally[Outcome(outcome)] for outcome in OUTCOMES},
             "checks": {
@@ -245,6 +254,7 @@ class ReportPlugin:
         self._parameters: dict[str, dict[str, Any]] = {}
         self._tracebacks: dict[str, str] = {}
         self._seed: str | None = None
+        self._last_write = 0.0
 
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         self.started = datetime.now(timezone.utc)
@@ -258,24 +268,37 @@ class ReportPlugin:
             callspec = getattr(item, "callspec", None)
             if callspec is not None:
                 self._parameters[item.nodeid] = _named_parameters(callspec.params)
+        self._write(exit_status=int(pytest.ExitCode.INTERRUPTED), running=True)
 
+    @pytest.hookimpl(trylast=True)
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if report.failed and report.nodeid not in self._tracebacks:
             self._tracebacks[report.nodeid] = report.longreprtext[-_LONGREPR_LIMIT:]
+        if time.monotonic() - self._last_write > _PROGRESS_EVERY:
+            self._write(exit_status=int(pytest.ExitCode.INTERRUPTED), running=True)
 
+    @pytest.hookimpl(trylast=True)  # after the conformance plugin has judged the run (an incomplete one)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        self._write(exit_status=int(session.exitstatus), running=False)
+        self.written = self.path
+
+    def _write(self, *, exit_status: int, running: bool) -> None:
+        """The report as it stands; replaced atomically, so a reader never sees half of one."""
         report = build_report(
             self.session,
             started=self.started,
             finished=datetime.now(timezone.utc),
-            exit_status=int(exitstatus),
+            exit_status=exit_status,
             parameters=self._parameters,
             tracebacks=self._tracebacks,
             hypothesis_seed=self._seed,
+            running=running,
         )
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.path.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
-        self.written = self.path
+        partial = self.path.with_name(self.path.name + ".partial")
+        partial.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
+        os.replace(partial, self.path)
+        self._last_write = time.monotonic()
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if self.written is not None:

@@ -52,6 +52,15 @@ def summary_lines(session: ConformanceSession) -> list[str]:
                 lines.append(
                     f"FAILED {result.spec.id} ({result.spec.origin}) [{check.parameters}]: {check.message}"
                 )
+    missing = session.missing()
+    if missing:
+        lines.append(
+            f"INCOMPLETE: {len(missing)} of {len(session.expected)} checks did not run (the run ended early: "
+            "an interrupt, a stop after failures, or a process that died); the verdict covers only the rest"
+        )
+        lines += [f"  not run: {nodeid}" for nodeid in missing[:10]]
+        if len(missing) > 10:
+            lines.append(f"  ... and {len(missing) - 10} more (the JSON report lists all)")
     for stale in session.stale_deviations():
         lines.append(f"stale deviation {stale.where}: {stale.spec_id!r} matches no spec; remove or fix it")
     lines.append(
@@ -66,5 +75,5 @@ def write_summary(terminalreporter: Any, session: ConformanceSession) -> None:
     target = session.target
     terminalreporter.write_sep("=", f"autograd conformance: {target.name} {target.version()} vs torch")
     for line in summary_lines(session):
-        red = line.startswith(("FAILED", "stale"))
+        red = line.startswith(("FAILED", "stale", "INCOMPLETE", "  not run", "  ..."))
         terminalreporter.write_line(line, red=red)
