@@ -1,20 +1,29 @@
-"""Known deviations: data the target owns, one spec id a line with ``# reason``.
+"""Known deviations: data the target owns, one entry a line: the spec id, how it fails, and why.
 
-    backward_errors.non_scalar_refused   # returns the sum instead of raising
-    dtypes.gradient_dtype[cpu-float64]   # a bracketed suffix narrows the entry to matching items
+    backward_errors.non_scalar_refused  "refused is False on target*"  # returns the sum instead of raising
+    dtypes.gradient_dtype[cpu-float64]  "grad of x has dtype float32*"  # a bracketed suffix narrows it
 
-A listed spec that fails is a known deviation; one that passes fails the run so the entry is removed;
-an id that matches no spec is reported as stale. An entry that ends in ``?`` is input-dependent: the
-engine deviates only on some generated inputs (say which in the reason), so passing is allowed too.
+The quoted pattern is a glob (``*`` any text, ``?`` one character) over the check's one-line verdict,
+as the summary prints it after ``FAILED ... :``. A listed check that fails so is a known deviation; one
+that fails otherwise is a failure, shown with the entry's pattern and what happened; one that passes
+fails the run so the entry is removed; an id that matches no spec is reported as stale. An entry whose
+id ends in ``?`` is input-dependent: the engine deviates only on some generated inputs (say which in the
+reason), so passing is allowed too.
 
-    operators.binary_gradients[*-vjp-*]?  # equal 0-d inputs alias into one node, when drawn
+    operators.binary_gradients[*-vjp-*]?  "grad of y differs*"  # equal 0-d inputs alias into one node
+
+``python -m conformance.deviations pin TARGET`` runs the listed specs and writes each entry's pattern
+from how it fails now; read the result before committing it.
 """
 
 from __future__ import annotations
 
 import fnmatch
+import re
 from dataclasses import dataclass
 from pathlib import Path
+
+_ENTRY = re.compile(r'^(?P<entry>[^\s"#]+)(?:\s+"(?P<pattern>(?:[^"\\]|\\.)*)")?\s*(?:#\s*(?P<reason>.*))?$')
 
 
 class DeviationsError(Exception):
@@ -28,15 +37,26 @@ class Deviation:
     reason: str
     where: str  # "path:line"
     strict: bool = True  # False for an input-dependent entry (``?``): it may pass on other inputs
+    pattern: str = "*"  # a glob over the failure's one-line verdict: how the spec fails
 
     def matches(self, spec_id: str, parameters: str) -> bool:
         if spec_id != self.spec_id:
             return False
         return self.parameters is None or fnmatch.fnmatchcase(parameters, self.parameters)
 
+    def explains(self, message: str) -> bool:
+        """Whether a failure with this verdict is the one the entry lists."""
+        return fnmatch.fnmatchcase(message, self.pattern)
 
-def parse_deviations(path: Path) -> list[Deviation]:
-    """Read a deviations file; every entry needs a reason."""
+    @property
+    def entry(self) -> str:
+        """The entry's id part as written: ``spec.id[params]?``."""
+        narrowed = "" if self.parameters is None else f"[{self.parameters}]"
+        return f"{self.spec_id}{narrowed}{'' if self.strict else '?'}"
+
+
+def parse_deviations(path: Path, *, pinned: bool = True) -> list[Deviation]:
+    """Read a deviations file; every entry needs a reason and (``pinned``) how the spec fails."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
@@ -46,17 +66,120 @@ def parse_deviations(path: Path) -> list[Deviation]:
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
-        entry, _, reason = line.partition("#")
-        entry, reason = entry.strip(), reason.strip()
         where = f"{path}:{number}"
+        found = _ENTRY.match(line)
+        if found is None:
+            raise DeviationsError(
+                f'{where}: {line!r} is not an entry; write: spec.id[params]  "how it fails"  # why'
+            )
+        entry, pattern, reason = found["entry"], found["pattern"], (found["reason"] or "").strip()
         if not reason:
             raise DeviationsError(
                 f"{where}: entry {entry!r} has no reason; add '# what the engine does instead'"
             )
-        if " " in entry:
-            raise DeviationsError(f"{where}: {entry!r} is not one spec id; write one id a line")
+        if pattern is None and pinned:
+            raise DeviationsError(
+                f"{where}: entry {entry!r} does not say how the spec fails; add the verdict's pattern in "
+                f'quotes after the id ("forward value = * on target*"), or run python -m '
+                f"conformance.deviations pin TARGET to write it from a run"
+            )
         strict = not entry.endswith("?")
         spec_id, _, rest = entry.removesuffix("?").partition("[")
         parameters = rest.removesuffix("]") if rest else None
-        entries.append(Deviation(spec_id, parameters, reason, where, strict))
+        shown = "*" if pattern is None else pattern.replace('\\"', '"')
+        entries.append(Deviation(spec_id, parameters, reason, where, strict, shown))
     return entries
+
+
+_NUMBER = re.compile(r"(?<![A-Za-z_\d.])(?:[-+]?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?|nan|inf)(?![A-Za-z_\d])")
+
+
+def pattern_of(messages: list[str]) -> str:
+    """A readable glob that every one of ``messages`` matches: numbers become ``*``, and the text is
+    cut before its first parenthesis or bracket (the values side by side, which vary by example)."""
+    general = [_NUMBER.sub("*", message) for message in messages]
+    common = general[0]
+    for other in general[1:]:
+        length = 0
+        while length < min(len(common), len(other)) and common[length] == other[length]:
+            length += 1
+        common = common[:length]
+    cut = min((common.find(mark) for mark in "([" if mark in common), default=len(common))
+    common = common[:cut]
+    if common != general[0] or len(general) > 1 or cut < len(general[0]):
+        common = common.rstrip() + "*"
+    common = re.sub(r"\*+", "*", common).replace('"', "?")
+    return common if common.strip("* ") else "*"
+
+
+def pin(target: str, path: Path | None, pytest_args: list[str]) -> int:
+    """Run the specs that ``path`` (the target's deviations file) lists, and write into each entry the
+    pattern of how its checks fail now. Entries whose checks all passed are reported, not changed."""
+    import json
+    import subprocess
+    import sys
+    import tempfile
+
+    from conformance.resolve import resolve_target
+
+    path = path or getattr(resolve_target(target), "deviations", None)
+    if path is None or not Path(path).is_file():
+        print(f"no deviations file for target {target!r}; give one with --deviations", file=sys.stderr)
+        return 2
+    path = Path(path)
+    entries = parse_deviations(path, pinned=False)
+    selections = sorted(
+        {
+            f"conformance/specs/{e.spec_id.partition('.')[0]}.py::test_{e.spec_id.partition('.')[2]}"
+            for e in entries
+        }
+    )
+    with tempfile.TemporaryDirectory() as scratch:
+        loose = Path(scratch) / "loose.deviations"
+        loose.write_text("\n".join(f'{e.entry}  "*"  # {e.reason}' for e in entries) + "\n", encoding="utf-8")
+        report = Path(scratch) / "report.json"
+        command = [
+            sys.executable, "-m", "pytest", f"--target={target}", f"--deviations={loose}",
+            f"--conformance-report={report}", "-p", "no:cacheprovider", "-q", *pytest_args, *selections,
+        ]  # fmt: skip
+        print("running:", " ".join(command), file=sys.stderr)
+        subprocess.run(command, check=False)
+        checks = [
+            (spec["id"], check)
+            for spec in json.loads(report.read_text(encoding="utf-8"))["specs"]
+            for check in spec["checks"]
+        ]
+    lines = path.read_text(encoding="utf-8").splitlines()
+    for entry in entries:
+        messages = [
+            check["message"]
+            for spec_id, check in checks
+            if entry.matches(spec_id, check["parameters"]) and check["outcome"] in ("deviation", "failed")
+        ]
+        number = int(entry.where.rpartition(":")[2]) - 1
+        if not messages:
+            print(f"{entry.where}: {entry.entry} did not fail in this run; left as it is", file=sys.stderr)
+            continue
+        pattern = pattern_of(messages)
+        lines[number] = f'{entry.entry}  "{pattern}"  # {entry.reason}'
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print(f"pinned {path}; read the patterns before committing them", file=sys.stderr)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        prog="python -m conformance.deviations",
+        description="pin TARGET: write into each entry of the target's deviations file how its spec fails now.",
+    )
+    parser.add_argument("command", choices=["pin"])
+    parser.add_argument("target")
+    parser.add_argument("--deviations", type=Path, default=None, help="the file (default: the target's own)")
+    options, rest = parser.parse_known_args(argv)
+    return pin(options.target, options.deviations, rest)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -225,13 +225,7 @@ class ConformancePlugin:
             item.user_properties.append(("spec_id", found.id))
             for deviation in self.session.deviations:
                 if deviation.matches(found.id, parameters):
-                    item.stash[LISTED] = deviation
-                    item.add_marker(
-                        pytest.mark.xfail(
-                            reason=f"known deviation ({deviation.where}): {deviation.reason}",
-                            strict=deviation.strict,
-                        )
-                    )
+                    item.stash[LISTED] = deviation  # judged in pytest_runtest_makereport
                     break
 
     def _unsupported(self, item: pytest.Item) -> str | None:
@@ -359,16 +353,9 @@ class ConformancePlugin:
             _, _, result.repro = error.details.partition("  reproduce:\n")
         elif error is not None and not result.message and report.failed:
             result.message = f"{type(error).__name__}: {error}".splitlines()[0]
-        if (
-            report.failed
-            and isinstance(report.longrepr, str)
-            and report.longrepr.startswith("[XPASS(strict)]")
-        ):
-            report.longrepr = (
-                f"{result.spec.id} now passes, but {item.stash[LISTED].where} lists it as a known "
-                "deviation: remove that entry"
-            )
-            result.message = report.longrepr
+        listed = item.stash.get(LISTED, None)
+        if listed is not None and call.when == "call":
+            _judge_listed(report, result, listed)
         report.conformance = {  # type: ignore[attr-defined]  # read back in pytest_runtest_logreport
             "spec": result.spec.id,
             "parameters": result.parameters,
@@ -426,6 +413,24 @@ class ConformancePlugin:
         from conformance.reports.summary import write_summary
 
         write_summary(terminalreporter, self.session)
+
+
+def _judge_listed(report: pytest.TestReport, result: CheckResult, listed: Deviation) -> None:
+    """A check the deviations file lists: failing as the entry says is the known deviation; failing
+    otherwise is a failure; passing fails too (the entry is out of date) unless it is input-dependent."""
+    if report.failed and listed.explains(result.message):
+        report.outcome = "skipped"
+        report.wasxfail = f"known deviation ({listed.where}): {listed.reason}"  # type: ignore[attr-defined]
+    elif report.failed:
+        result.message = (
+            f'fails otherwise than its known deviation says ({listed.where} expects "{listed.pattern}"): '
+            f"{result.message}"
+        )
+        report.longrepr = f"{result.message}\n\n{report.longreprtext}"
+    elif report.passed and listed.strict:
+        report.outcome = "failed"
+        result.message = f"{result.spec.id} now passes, but {listed.where} lists it as a known deviation: remove that entry"
+        report.longrepr = result.message
 
 
 def _flaky_cause(error: BaseException | None, result: CheckResult) -> BaseException | None:

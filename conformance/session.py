@@ -50,7 +50,7 @@ class ConformanceSession:
                 f"--deviations={option}: no such file; give the path of a deviations file"
             )
         try:
-            deviations = parse_deviations(path) if path is not None and path.is_file() else []
+            deviations = parse_deviations(path, pinned=False) if path is not None and path.is_file() else []
         except DeviationsError as error:
             raise pytest.UsageError(str(error)) from None
         strict = bool(config.getoption("strict_unsupported") or config.getoption("strict", False))

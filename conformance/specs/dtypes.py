@@ -1,7 +1,9 @@
 """Dtypes of gradients: the gradient has its input's dtype; integer tensors cannot require grad.
 
 Beyond the tutorial, which uses float32 only. Covers float32 and float64 through the tutorial's
-mean, over both routes; integer tensors asking for grad, as behaviour and as error class.
+mean, over both routes; integer tensors asking for grad, as behaviour and as error class, and an
+integer input differentiated on the functional route (the only route of jax, autograd, mlx and
+tensorflow), where torch refuses as well.
 """
 
 import numpy as np
@@ -59,3 +61,14 @@ def test_integer_tensor_cannot_require_grad(conform):
 def test_integer_requires_grad_error_class(conform):
     """The refusal of requires_grad on an int64 tensor raises RuntimeError, as torch does."""
     conform.observe(integer_requires_grad, X_INT)
+
+
+def integer_vjp(ag, x):
+    return {"error": ag.raises(lambda: ag.vjp(lambda t: ag.sum(t * t), [x], None, device=ag.device))}
+
+
+@spec(BEYOND_TUTORIAL, needs=[Capability.VJP, Capability.INTEGER_TENSORS])
+def test_integer_vjp_refused(conform):
+    """A vjp of sum(x * x) over an int64 input x is refused, not answered with a truncated, zero or
+    missing gradient."""
+    conform.refusal(integer_vjp, X_INT)

@@ -1,4 +1,5 @@
-"""Where .grad lives: on leaves, after backward; on a non-leaf only when asked with retain_grad().
+"""Where .grad lives: on leaves, after backward; on a non-leaf only when asked with retain_grad(),
+and reading a non-leaf's unpopulated .grad warns.
 
 Beyond the tutorial, which reads x.grad only after backward (In [7]).
 """
@@ -44,3 +45,20 @@ def test_retain_grad_populates_non_leaf(conform):
         return {"y.grad": ag.grad(y)}
 
     conform.observe(program, X, expect={"y.grad": 4 * X.astype(np.float64)})
+
+
+def non_leaf_grad_read(ag, x):
+    import warnings  # here, not at the top: the repro snippet carries the program's own source only
+
+    y = 2 * ag.tensor(x, requires_grad=True)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        grad = ag.grad(y)
+    return {"y.grad": grad, "warned": bool(caught)}
+
+
+@spec(BEYOND_TUTORIAL, needs=[Capability.BACKWARD])
+def test_non_leaf_grad_read_warns(conform):
+    """Reading .grad of the non-leaf y = 2*x gives None and warns that a non-leaf's .grad is not
+    populated, rather than returning None silently or a gradient."""
+    conform.observe(non_leaf_grad_read, X, expect={"y.grad": None, "warned": True})

@@ -313,7 +313,11 @@ def tracked_only_if_all_inputs_are() -> Parts:
     )
 
 
-@caught_by("dtypes.integer_tensor_cannot_require_grad", "dtypes.integer_requires_grad_error_class")
+@caught_by(
+    "dtypes.integer_tensor_cannot_require_grad",
+    "dtypes.integer_requires_grad_error_class",
+    "dtypes.integer_vjp_refused",
+)
 def integer_requires_grad_allowed() -> Parts:
     """requires_grad=True is accepted on an int64 tensor: requires_grad_ checks nothing."""
 
@@ -505,3 +509,54 @@ def sgd_step_rebinds_data() -> Parts:
             param.data = param.data - self.lr * param.grad.data
 
     return _sgd(step=step)
+
+
+# -- found unmeasured by an audit ------------------------------------------------------------------
+
+
+@caught_by(
+    "dtypes.integer_tensor_cannot_require_grad",
+    "dtypes.integer_requires_grad_error_class",
+    "dtypes.integer_vjp_refused",
+)
+def integer_gradient_zeros() -> Parts:
+    """An int64 tensor may require grad and is given a gradient of zeros, as jax.vjp answers an integer
+    input with float0 zeros, so a vjp over it returns zeros instead of being refused."""
+
+    def requires_grad_(self: Tensor, flag: bool = True) -> Tensor:
+        if self.dtype.kind in "fc":
+            return Tensor.requires_grad_(self, flag)
+        self.requires_grad = flag
+        return self
+
+    def accumulate(self: Tensor, grad: np.ndarray) -> None:
+        Tensor._accumulate(self, grad if self.dtype.kind in "fc" else np.zeros_like(self.data))
+
+    return _tensor(requires_grad_=requires_grad_, _accumulate=accumulate)
+
+
+def _grad_reads(read: Callable[[Tensor], Tensor | None]) -> Parts:
+    """Engine parts whose .grad reads as ``read`` says; backward still writes it."""
+
+    def write(self: Tensor, value: Tensor | None) -> None:
+        self._grad = value
+
+    return _tensor(grad=property(read, write))
+
+
+@caught_by("leaf_grad.non_leaf_grad_read_warns")
+def non_leaf_grad_read_silent() -> Parts:
+    """.grad is a plain attribute: reading it on a non-leaf gives None without torch's warning."""
+    return _grad_reads(lambda self: self._grad)
+
+
+@caught_by("leaf_grad.non_leaf_grad_read_warns", "leaf_grad.non_leaf_grad_unpopulated")
+def non_leaf_grad_reads_zeros() -> Parts:
+    """A non-leaf's unpopulated .grad reads as zeros, as micrograd's Value.grad starts at 0, not None."""
+
+    def read(self: Tensor) -> Tensor | None:
+        if self._grad is None and not self.is_leaf and not self._retains_grad:
+            return type(self)(np.zeros_like(self.data))
+        return self._grad
+
+    return _grad_reads(read)

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import functools
 import types
+import warnings
 from collections.abc import Iterable
 from typing import Any, ClassVar
 
@@ -95,7 +96,7 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods):
     def __init__(self, data: np.ndarray, *, version: Version | None = None) -> None:
         self.data = data
         self.requires_grad = False
-        self.grad: Tensor | None = None
+        self._grad: Tensor | None = None
         self.grad_fn: Node | None = None
         self._version = version or Version()
         self._retains_grad = False
@@ -113,6 +114,22 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods):
     # -- what a tensor is ---------------------------------------------------------------------
 
     is_leaf = property(lambda self: self.grad_fn is None)
+
+    @property
+    def grad(self) -> Tensor | None:
+        """What backward left here; reading it on a non-leaf that keeps none warns, as torch does."""
+        if self._grad is None and not self.is_leaf and not self._retains_grad:
+            warnings.warn(
+                "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
+                "attribute won't be populated during autograd.backward(); call .retain_grad() on it first.",
+                UserWarning,
+                stacklevel=2,
+            )
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: Tensor | None) -> None:
+        self._grad = value
 
     def dim(self) -> int:
         return int(self.data.ndim)
@@ -277,10 +294,10 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods):
 
     def _accumulate(self, grad: np.ndarray) -> None:
         """torch's AccumulateGrad: the first gradient becomes .grad, later ones add into it."""
-        if self.grad is None:
-            self.grad = type(self)(np.array(grad))  # a copy: grad may be a read-only broadcast view
+        if self._grad is None:
+            self._grad = type(self)(np.array(grad))  # a copy: grad may be a read-only broadcast view
         else:
-            self.grad.data += grad
+            self._grad.data += grad
 
 
 class NoGrad:
