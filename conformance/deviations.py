@@ -4,7 +4,7 @@
     dtypes.gradient_dtype[cpu-float64]  "grad of x has dtype float32*"  # a bracketed suffix narrows it
 
 The quoted pattern is a glob (``*`` any text, ``?`` one character) over the check's one-line verdict,
-as the summary prints it after ``FAILED ... :``. A listed check that fails so is a known deviation; one
+as the summary prints it after ``FAILED ... :``; ``"a | b"`` lists two ways the spec fails. A listed check that fails so is a known deviation; one
 that fails otherwise is a failure, shown with the entry's pattern and what happened; one that passes
 fails the run so the entry is removed; an id that matches no spec is reported as stale. An entry whose
 id ends in ``?`` is input-dependent: the engine deviates only on some generated inputs (say which in the
@@ -45,8 +45,8 @@ class Deviation:
         return self.parameters is None or fnmatch.fnmatchcase(parameters, self.parameters)
 
     def explains(self, message: str) -> bool:
-        """Whether a failure with this verdict is the one the entry lists."""
-        return fnmatch.fnmatchcase(message, self.pattern)
+        """Whether a failure with this verdict is the one the entry lists (one of, for ``a | b``)."""
+        return any(fnmatch.fnmatchcase(message, pattern) for pattern in self.pattern.split(" | "))
 
     @property
     def entry(self) -> str:
@@ -95,21 +95,46 @@ _NUMBER = re.compile(r"(?<![A-Za-z_\d.])(?:[-+]?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)
 
 
 def pattern_of(messages: list[str]) -> str:
-    """A readable glob that every one of ``messages`` matches: numbers become ``*``, and the text is
-    cut before its first parenthesis or bracket (the values side by side, which vary by example)."""
-    general = [_NUMBER.sub("*", message) for message in messages]
-    common = general[0]
-    for other in general[1:]:
+    """The pattern of :func:`_pattern_of` for each kind of verdict among ``messages`` (what comes before
+    "on target"), joined by `` | `` when a spec's checks fail in more than one way."""
+    kinds: dict[str, list[str]] = {}
+    for message in messages:
+        kinds.setdefault(_NUMBER.sub("*", message.partition(" on target")[0]), []).append(message)
+    if len(kinds) > 3:
+        return _pattern_of(messages)
+    return " | ".join(dict.fromkeys(_pattern_of(group) for group in kinds.values()))
+
+
+def _pattern_of(messages: list[str]) -> str:
+    """A readable glob that every one of ``messages`` matches: numbers and bracketed values become
+    ``*``; what the messages share at the start (cut before a parenthesis: the values side by side) and
+    at the end (after a final parenthesis is dropped) is kept, with ``*`` between."""
+    general = [_NUMBER.sub("*", re.sub(r"\[[^\]]*\]", "*", message)) for message in messages]
+    prefix = _shared(general)
+    prefix = prefix[: prefix.find("(")] if "(" in prefix else prefix
+    if len(general) == 1 and prefix == general[0]:
+        return _tidy(prefix)
+    ends = [re.sub(r"\s*\([^()]*\)$", "", message) for message in general]
+    suffix = _shared([end[::-1] for end in ends])[::-1]
+    suffix = suffix[suffix.rfind(")") + 1 :] if ")" in suffix else suffix
+    if len(prefix) + len(suffix) > min(len(end) for end in ends):
+        suffix = ""  # the messages are all one text: the prefix holds it
+    return _tidy(f"{prefix}*{suffix}" if suffix.strip() else f"{prefix.rstrip()}*")
+
+
+def _shared(texts: list[str]) -> str:
+    common = texts[0]
+    for other in texts[1:]:
         length = 0
         while length < min(len(common), len(other)) and common[length] == other[length]:
             length += 1
         common = common[:length]
-    cut = min((common.find(mark) for mark in "([" if mark in common), default=len(common))
-    common = common[:cut]
-    if common != general[0] or len(general) > 1 or cut < len(general[0]):
-        common = common.rstrip() + "*"
-    common = re.sub(r"\*+", "*", common).replace('"', "?")
-    return common if common.strip("* ") else "*"
+    return common
+
+
+def _tidy(pattern: str) -> str:
+    pattern = re.sub(r"\*+", "*", pattern).replace('"', "?")
+    return pattern if pattern.strip("* ") else "*"
 
 
 def pin(target: str, path: Path | None, pytest_args: list[str]) -> int:
@@ -128,21 +153,26 @@ def pin(target: str, path: Path | None, pytest_args: list[str]) -> int:
         return 2
     path = Path(path)
     entries = parse_deviations(path, pinned=False)
-    selections = sorted(
-        {
-            f"conformance/specs/{e.spec_id.partition('.')[0]}.py::test_{e.spec_id.partition('.')[2]}"
-            for e in entries
-        }
-    )
+    base = [sys.executable, "-m", "pytest", f"--target={target}", "-p", "no:cacheprovider", *pytest_args]
+    families = sorted({f"conformance/specs/{entry.spec_id.partition('.')[0]}.py" for entry in entries})
+    collected = subprocess.run(
+        [*base, "--collect-only", "-q", *families], capture_output=True, text=True, check=False
+    ).stdout.splitlines()
+    selections = [  # only the listed checks: an entry narrowed to float64 runs no float32 check
+        nodeid
+        for nodeid in collected
+        if "::test_" in nodeid
+        and any(
+            entry.matches(_spec_id_of(nodeid), nodeid.partition("[")[2].removesuffix("]"))
+            for entry in entries
+        )
+    ]
     with tempfile.TemporaryDirectory() as scratch:
         loose = Path(scratch) / "loose.deviations"
         loose.write_text("\n".join(f'{e.entry}  "*"  # {e.reason}' for e in entries) + "\n", encoding="utf-8")
         report = Path(scratch) / "report.json"
-        command = [
-            sys.executable, "-m", "pytest", f"--target={target}", f"--deviations={loose}",
-            f"--conformance-report={report}", "-p", "no:cacheprovider", "-q", *pytest_args, *selections,
-        ]  # fmt: skip
-        print("running:", " ".join(command), file=sys.stderr)
+        command = [*base, f"--deviations={loose}", f"--conformance-report={report}", "-q", *selections]
+        print(f"running the {len(selections)} listed checks of {target}", file=sys.stderr)
         subprocess.run(command, check=False)
         checks = [
             (spec["id"], check)
@@ -165,6 +195,12 @@ def pin(target: str, path: Path | None, pytest_args: list[str]) -> int:
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(f"pinned {path}; read the patterns before committing them", file=sys.stderr)
     return 0
+
+
+def _spec_id_of(nodeid: str) -> str:
+    """``conformance/specs/shape_ops.py::test_squeeze[cpu-...]`` -> ``shape_ops.squeeze``."""
+    path, _, test = nodeid.partition("::")
+    return f"{Path(path).stem}.{test.partition('[')[0].removeprefix('test_')}"
 
 
 def main(argv: list[str] | None = None) -> int:

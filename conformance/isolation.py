@@ -25,6 +25,7 @@ from __future__ import annotations
 import gc
 import json
 import os
+import pickle
 import select
 import signal
 import threading
@@ -96,6 +97,37 @@ def time_limit(seconds: float | None) -> Iterator[None]:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+def probe(ask: Callable[[], Any]) -> Any:
+    """``ask()`` answered in a forked child, so that this process never starts the target's engine:
+    an engine that starts threads when first used (jax's XLA backend, tensorflow) is not safe to fork
+    after that, and the checks' workers are forked from here. The answer must pickle."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read_end)
+        status = 0
+        try:
+            try:
+                answer: tuple[bool, Any] = (True, ask())
+            except Exception as error:
+                answer = (False, error)
+            with os.fdopen(write_end, "wb") as pipe:
+                pipe.write(pickle.dumps(answer))
+        except BaseException:
+            status = _CHILD_FAILED
+        os._exit(status)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as pipe:
+        data = pipe.read()
+    code = _kill(pid)
+    if not data:
+        raise ProcessEnded(_cause(code, False, None, 0.0))
+    answered, value = pickle.loads(data)
+    if not answered:
+        raise value
+    return value
 
 
 def warm_up() -> None:
@@ -186,6 +218,7 @@ class ForkedWorker:
         without running anything a target registered (atexit handlers, non-daemon threads)."""
         status = 0
         try:
+            _after_fork()
             config = first.config
             queue = [item for item in self.items[self.position[id(first)] :] if self.isolated(item)]
             with os.fdopen(pipe, "wb") as out:
@@ -223,6 +256,15 @@ class ForkedWorker:
             self.buffer += chunk
         line, _, self.buffer = self.buffer.partition(b"\n")
         return line, False
+
+
+def _after_fork() -> None:
+    """In a forked child, keep torch off OpenMP's thread team: GNU OpenMP is not fork-safe, and a child
+    of a process that ran a parallel region waits forever on the first one of its own. One thread gives
+    the same results (reductions may round apart; the comparisons judge that against float64)."""
+    import torch
+
+    torch.set_num_threads(1)
 
 
 def _kill(pid: int) -> int:

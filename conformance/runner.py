@@ -42,6 +42,7 @@ from conformance.compare import (
     assert_same,
     tolerance,
 )
+from conformance.deviations import Deviation
 from conformance.guard import (
     StateChanged,
     TargetEscaped,
@@ -185,7 +186,7 @@ class Conformance:
         reference_device: str,
         spec: Spec | None = None,
         target_spelling: str | None = None,
-        deviating: frozenset[str] = frozenset(),
+        deviating: Sequence[Deviation] = (),
     ) -> None:
         self.target = target
         self.reference = reference
@@ -193,7 +194,7 @@ class Conformance:
         self.reference_device = reference_device
         self.spec = spec
         self.target_spelling = target_spelling or target.name
-        self.deviating = deviating  # spec ids the target's deviations file lists
+        self.deviating = tuple(deviating)  # the entries of the target's deviations file
 
     def __repr__(self) -> str:
         return f"{self.target.name}-{self.device}"
@@ -203,11 +204,22 @@ class Conformance:
         found = getattr(self.target, "operator", None)
         return found is not None and found(operator) is not None
 
-    def conforming_operators(self) -> frozenset[str]:
+    def conforming_operators(self, *, dtype: str | None = None, via: str | None = None) -> frozenset[str]:
         """The catalogue operators the target offers and whose own specs its deviations file does not
-        list: what generated programs compose, so they measure composition, not an operator again."""
-        listed = {case.operator for case in CASES if case.id in self.deviating}
-        return frozenset(name for name in OPERATORS if name not in listed and self.offers(name))
+        list for this device, route and dtype: what generated programs compose, so they measure
+        composition, not an operator again. An entry narrowed to other checks (``[*-float64]`` when
+        ``dtype`` is float32) leaves the operator in."""
+        context = {value for value in (self.device, dtype, via) if value}
+        listed = {
+            case.operator
+            for case in CASES
+            for entry in self.deviating
+            if entry.spec_id == case.id and _applies(entry.parameters, context)
+        }
+        offered = frozenset(name for name in OPERATORS if name not in listed and self.offers(name))
+        if not offered:
+            raise Unsupported("an operator that conforms on its own to compose (each one offered is listed)")
+        return offered
 
     # -- behaviour programs --------------------------------------------------------------------
 
@@ -506,6 +518,22 @@ class Conformance:
         lines.append("  reproduce:")
         lines.extend(f"    {line}" for line in repro().splitlines())
         return "\n".join(lines)
+
+
+_VOCABULARY = (
+    {"cpu", "cuda", "gpu", "mps", "python"},
+    {"backward", "vjp"},
+    {"float16", "float32", "float64"},
+)
+
+
+def _applies(parameters: str | None, context: set[str]) -> bool:
+    """Whether an entry narrowed by ``parameters`` (a glob over check ids, ``cpu-*-vjp-float32``) can
+    match a check of ``context`` (its device, route and dtype): not when it names another value."""
+    if parameters is None:
+        return True
+    named = set(parameters.split("-"))
+    return all(not (named & kind) or bool(named & kind & context) for kind in _VOCABULARY)
 
 
 def scalarized(function: Callable[..., Tensor], cotangent: np.ndarray) -> Callable[..., Tensor]:

@@ -32,6 +32,7 @@ class ConformanceSession:
     devices: dict[str, str | None]  # the devices the specs run on, with why one cannot be used
     isolation: str = "none"  # "fork": each check in a process of its own (conformance.isolation)
     timeout: float | None = None  # --check-timeout; None: the default for the hypothesis profile
+    offered: dict[str, str | None] = field(default_factory=dict)  # every device the target offers
     results: list[CheckResult] = field(default_factory=list)
     expected: dict[str, str] = field(default_factory=dict)  # node id -> spec id of every check to run
 
@@ -50,11 +51,21 @@ class ConformanceSession:
                 f"--deviations={option}: no such file; give the path of a deviations file"
             )
         try:
-            deviations = parse_deviations(path, pinned=False) if path is not None and path.is_file() else []
+            deviations = parse_deviations(path) if path is not None and path.is_file() else []
         except DeviationsError as error:
             raise pytest.UsageError(str(error)) from None
         strict = bool(config.getoption("strict_unsupported") or config.getoption("strict", False))
-        offered = target.devices()
+        from conformance.isolation import FORK, NONE, ProcessEnded, can_fork, probe
+
+        isolation = config.getoption("isolation") or (FORK if can_fork() else NONE)
+        if isolation == FORK and not can_fork():
+            raise pytest.UsageError("--isolation=fork: this platform cannot fork; use --isolation=none")
+        try:  # with fork isolation, asked in a child: this process must not start the engine
+            offered = probe(target.devices) if isolation == FORK else target.devices()
+        except ProcessEnded as error:
+            raise pytest.UsageError(
+                f"target {target.name!r}: asking which devices it offers, {error}"
+            ) from None
         chosen = config.getoption("device") or list(offered)
         unknown = [device for device in chosen if device not in offered]
         if unknown:
@@ -70,17 +81,14 @@ class ConformanceSession:
                 f"stops here. Run where {'that device is' if len(devices) == 1 else 'one is'} present, "
                 f"or choose from {', '.join(d for d, r in offered.items() if r is None) or 'no usable device'}"
             )
-        from conformance.isolation import FORK, NONE, can_fork
-
-        isolation = config.getoption("isolation") or (FORK if can_fork() else NONE)
-        if isolation == FORK and not can_fork():
-            raise pytest.UsageError("--isolation=fork: this platform cannot fork; use --isolation=none")
         timeout = config.getoption("check_timeout")
         if timeout is not None and timeout < 0:
             raise pytest.UsageError(
                 f"--check-timeout={timeout:g}: give a number of seconds, or 0 for no limit"
             )
-        return cls(name, target, reference_adapter(), deviations, path, strict, devices, isolation, timeout)
+        return cls(
+            name, target, reference_adapter(), deviations, path, strict, devices, isolation, timeout, offered
+        )
 
     def missing(self) -> list[str]:
         """Node ids of the checks collected for the run that never reported: it ended early."""

@@ -12,6 +12,7 @@ BUILTIN: dict[str, str] = {
     "dezero": "targets.dezero:DezeroAdapter",
     "autograd": "targets.hips_autograd:AutogradAdapter",
     "jax": "targets.jax:JaxAdapter",
+    "jax-x64": "targets.jax:JaxX64Adapter",  # jax with jax_enable_x64 on; its files are named jax_x64
     "mlx": "targets.mlx:MlxAdapter",
     "micrograd": "targets.micrograd:MicrogradAdapter",
     "paddle": "targets.paddle:PaddleAdapter",
@@ -25,6 +26,7 @@ ENGINES: dict[str, str] = {
     "dezero": "dezero",
     "autograd": "autograd",
     "jax": "jax",
+    "jax-x64": "jax",
     "mlx": "mlx",
     "micrograd": "micrograd",
     "paddle": "paddle",

@@ -1,7 +1,15 @@
 """dezero (the engine of "Deep Learning from Scratch 3"): a torch-like graph with its own spellings.
 
 Every ``Variable`` is tracked (there is no requires_grad), the graph node is ``creator``, ``backward``
-takes no gradient argument but seeds from ``out.grad`` when it is set, and there is no mean.
+takes no gradient argument but seeds from ``out.grad`` when it is set, and there is no mean. no_grad
+is ``dezero.no_grad()`` (``Config.enable_backprop`` off for the block). detach_ is ``unchain()``.
+
+The optimizer is dezero's own: ``SGD(lr).setup(model)`` updates the ``Parameter`` s a ``Layer``
+holds. So a tensor made with requires_grad=True, the one torch would train, is a ``dezero.Parameter``
+(a Variable in every other respect), torch's list of parameters is a ``Layer`` holding them,
+``step()`` is ``update()`` and ``zero_grad()`` is the layer's ``cleargrads()``. Anything but a list
+goes to ``setup()`` as it is, for dezero to judge.
+
 dezero 0.0.13 needs numpy<1.24 (it uses ``np.int``) and matplotlib, which it does not declare.
 """
 
@@ -13,15 +21,15 @@ from typing import Any, ClassVar
 
 import dezero
 import dezero.functions as F
+import dezero.optimizers
 import numpy as np
 
 from conformance.adapter import BaseAdapter, Capability, Tensor, Unsupported
 
-# Not declared, because dezero lacks them: requires_grad flags (every Variable is tracked); torch's
-# node names (creator is Add, Mul, ...); retain_grad() on one tensor (dezero only has
-# backward(retain_grad=True) for all of them); detach (y.unchain() cuts the creator in place, but
-# leaves y tracked); add_ (x += 1 makes a new Variable); an optimizer over a list of tensors
-# (SGD().setup(model) takes a dezero Model).
+# Not declared, because dezero lacks them: requires_grad flags (every Variable is tracked: a flag read
+# back would be a constant the adapter wrote, not dezero's answer); torch's node names (creator is
+# Add, Mul, ...); retain_grad() on one tensor (dezero only has backward(retain_grad=True) for all of
+# them); detach returning a new tensor (unchain() cuts y itself); add_ (x += 1 makes a new Variable).
 
 
 def _clip(x: Tensor, min: float | None = None, max: float | None = None) -> Tensor:
@@ -107,8 +115,11 @@ class DezeroAdapter(BaseAdapter):
             Capability.BACKWARD_GRADIENT,  # spelled out.grad = v; out.backward()
             Capability.RETAIN_GRAPH,  # dezero never frees the graph: there is nothing to retain
             Capability.ZERO_GRAD,  # spelled x.cleargrad(), which sets .grad to None
-            Capability.NO_GRAD,
+            Capability.DETACH_INPLACE,  # spelled y.unchain(): y loses its creator and becomes a leaf
+            Capability.SHARED_STORAGE,  # Variable.data is the NumPy array itself
+            Capability.NO_GRAD,  # dezero.no_grad()
             Capability.INTEGER_TENSORS,
+            Capability.SGD,  # dezero.optimizers.SGD(lr).setup(layer), update(), layer.cleargrads()
         }
     )
     dtypes: ClassVar[tuple[str, ...]] = ("float32", "float64")
@@ -119,9 +130,11 @@ class DezeroAdapter(BaseAdapter):
         return str(dezero.__version__)
 
     def tensor(self, data: np.ndarray, *, device: str, requires_grad: bool = False) -> Tensor:
-        # requires_grad has no dezero spelling: every Variable is tracked, whatever the flag says.
-        # Variable() keeps the caller's array; copy it, as torch.tensor does.
-        return dezero.Variable(np.array(data, copy=True))
+        # Every Variable is tracked, whatever the flag says; requires_grad=True marks the tensor as one
+        # to train, which dezero spells Parameter. Variable() keeps the caller's array; copy it, as
+        # torch.tensor does.
+        kind = dezero.Parameter if requires_grad else dezero.Variable
+        return kind(np.array(data, copy=True))
 
     def numpy(self, tensor: Tensor) -> np.ndarray:
         return np.array(tensor.data, copy=True)
@@ -151,5 +164,26 @@ class DezeroAdapter(BaseAdapter):
     def zero_grad_of(self, tensor: Tensor) -> None:
         tensor.cleargrad()
 
+    def detach_(self, tensor: Tensor) -> Tensor:
+        tensor.unchain()
+        return tensor
+
+    def shares_storage(self, a: Tensor, b: Tensor) -> bool:
+        return bool(np.shares_memory(a.data, b.data))
+
     def no_grad(self) -> AbstractContextManager[Any]:
         return dezero.no_grad()
+
+    def sgd(self, params: Any, lr: float) -> dezero.optimizers.SGD:
+        target = params
+        if isinstance(params, list | tuple):  # torch's list of parameters: a Layer holding them
+            target = dezero.Layer()
+            for number, param in enumerate(params):
+                setattr(target, f"param{number}", param)  # a Layer registers the Parameters it is given
+        return dezero.optimizers.SGD(lr).setup(target)
+
+    def step(self, optimizer: dezero.optimizers.SGD) -> None:
+        optimizer.update()
+
+    def zero_grad(self, optimizer: dezero.optimizers.SGD) -> None:
+        optimizer.target.cleargrads()

@@ -1,4 +1,4 @@
-"""JAX as a target: a functional engine, so only the functional core and ``vjp`` are offered.
+"""JAX as a target: a functional engine: the functional core, ``vjp``, and ``stop_gradient`` as detach.
 
 JAX has no tensors with state: no requires_grad, no backward, no .grad, no in-place arithmetic. Every
 stateful spec is therefore reported unsupported. Spellings that differ from the protocol:
@@ -9,11 +9,12 @@ stateful spec is therefore reported unsupported. Spellings that differ from the 
   cotangent (a scalar output seeded with one) it is ``jax.value_and_grad(f, argnums=...)``, JAX's own
   scalar-output gradient, which refuses a non-scalar output as torch's backward() does.
 
-float64: JAX computes in float32 only and silently turns float64 input into float32, unless
-``jax_enable_x64`` is on, its documented switch for 64-bit types. The adapter turns it on when it is
-created, so that float64 inputs stay float64 as in torch. The switch is process-wide state of JAX
-alone: torch, NumPy and the other engines never read it, but any other JAX code in the same process
-sees 64-bit defaults from then on (``jnp.asarray(1.0)`` is float64).
+float64: with its defaults JAX computes in float32 and silently turns a float64 input into float32
+(``jnp.asarray`` of a float64 array is float32, with no warning). Target ``jax`` runs JAX so and still
+claims float64, so the float64 checks fail and show as known deviations. Target ``jax-x64``
+(:class:`JaxX64Adapter`) turns on ``jax_enable_x64``, JAX's documented process-wide switch for 64-bit
+types, and is reported under its own name; ``jax`` refuses to start where the switch is already on.
+``jax.lax.stop_gradient`` is JAX's detach: a value through which no gradient flows.
 
 Operators are ``jax.numpy``'s, ``jax.nn``'s and ``jax.scipy.special``'s, with ``axis``/``keepdims`` for
 torch's ``dim``/``keepdim``; flatten is ``lax.collapse``.
@@ -129,15 +130,23 @@ class JaxAdapter(BaseAdapter):
     capabilities: ClassVar[frozenset[Capability]] = frozenset(
         {
             Capability.VJP,  # jax.vjp and jax.value_and_grad
-            Capability.INTEGER_TENSORS,  # jnp.asarray keeps int64 (with x64 on)
+            Capability.DETACH,  # jax.lax.stop_gradient
+            Capability.INTEGER_TENSORS,  # jnp.asarray keeps integers (int64 as int32 unless x64 is on)
         }
     )
-    dtypes: ClassVar[tuple[str, ...]] = ("float32", "float64")  # float64 through jax_enable_x64
+    dtypes: ClassVar[tuple[str, ...]] = ("float32", "float64")  # float64 is computed in float32 (x64 off)
     deviations: ClassVar[Path | None] = Path(__file__).with_name("jax.deviations")
     operators: ClassVar[Mapping[str, Callable[..., Tensor]]] = OPERATORS
+    x64: ClassVar[bool] = False  # the value of jax_enable_x64 this target runs JAX with
 
     def __init__(self) -> None:
-        jax.config.update("jax_enable_x64", True)
+        if self.x64:
+            jax.config.update("jax_enable_x64", True)
+        elif jax.config.read("jax_enable_x64"):
+            raise RuntimeError(
+                "jax_enable_x64 is on in this process (JAX_ENABLE_X64 or jax.config.update), but target "
+                "'jax' runs JAX with its defaults; turn it off, or choose target 'jax-x64'"
+            )
 
     def version(self) -> str:
         return str(jax.__version__)
@@ -160,6 +169,9 @@ class JaxAdapter(BaseAdapter):
     def numpy(self, tensor: Tensor) -> np.ndarray:
         return np.array(tensor, copy=True)  # np.asarray of a jax.Array is a read-only view
 
+    def detach(self, tensor: Tensor) -> Tensor:
+        return lax.stop_gradient(tensor)
+
     def sum(self, tensor: Tensor) -> Tensor:
         return jnp.sum(tensor)
 
@@ -181,3 +193,16 @@ class JaxAdapter(BaseAdapter):
             return out, list(grads)
         out, pullback = jax.vjp(function, *xs)
         return out, list(pullback(self.tensor(cotangent, device=device)))
+
+
+class JaxX64Adapter(JaxAdapter):
+    """JAX with ``jax_enable_x64`` on, so that float64 inputs stay float64 (and int64 stays int64).
+
+    The switch is process-wide state of JAX alone: torch, NumPy and the other engines never read it,
+    but any other JAX code in the same process sees 64-bit defaults from then on.
+    """
+
+    name: ClassVar[str] = "jax-x64"
+    dtypes: ClassVar[tuple[str, ...]] = ("float32", "float64")
+    deviations: ClassVar[Path | None] = Path(__file__).with_name("jax_x64.deviations")
+    x64: ClassVar[bool] = True

@@ -5,7 +5,8 @@ is NumPy adding Values. The array stays an array at 0-d, where NumPy would hand 
 a lone Value times an array does not defer to NumPy but wraps the whole array in one Value. Each Value is made from the array's NumPy scalar, so a float32 array computes
 in float32. micrograd has no requires_grad (every Value gets a .grad, 0 before backward), no
 backward(v), no detach, no no_grad, no in-place arithmetic and no optimizer; backward() exists on a
-Value only, not on an array of them.
+Value only, so backward() of a tensor with dims, even of one element, is unsupported: the question
+cannot be put to micrograd, and the AttributeError NumPy's array would raise is not micrograd's answer.
 """
 
 from __future__ import annotations
@@ -53,6 +54,9 @@ _OPERATORS: dict[str, Any] = {
     "div": operator.truediv,
     "sum": lambda x, dim=None, keepdim=False: np.sum(x, axis=dim, keepdims=keepdim),
 }
+
+
+_NON_SCALAR_BACKWARD = "backward() of a tensor with dims (micrograd has no tensors: backward() is Value.backward(), of one scalar)"
 
 
 class MicrogradAdapter(BaseAdapter):
@@ -103,8 +107,11 @@ class MicrogradAdapter(BaseAdapter):
     def backward(self, tensor: Any, gradient: Any = None, retain_graph: bool = False) -> None:
         if gradient is not None:
             raise Unsupported(Capability.BACKWARD_GRADIENT.value)
-        value: Any = tensor[()] if isinstance(tensor, np.ndarray) and tensor.ndim == 0 else tensor
-        value.backward()  # a Value's; an array of Values has none
+        if isinstance(tensor, np.ndarray) and tensor.ndim != 0:
+            # the array is the adapter's container; micrograd has no tensors to call backward() on
+            raise Unsupported(_NON_SCALAR_BACKWARD)
+        value: Any = tensor[()] if isinstance(tensor, np.ndarray) else tensor
+        value.backward()
 
     def grad(self, tensor: Any) -> np.ndarray:
         values = _values(tensor)

@@ -1,10 +1,12 @@
-"""MLX as a target: a functional engine, so only the functional core and ``vjp`` are offered.
+"""MLX as a target: a functional engine: the functional core and ``vjp``, detach and in-place ``+=``.
 
 MLX arrays carry no autograd state: no requires_grad, no backward, no .grad, so every stateful spec
-is reported unsupported. Spellings that differ from the protocol:
+that needs them is reported unsupported. Spellings that differ from the protocol:
 
-* a tensor is an ``mx.array`` made with an explicit dtype: ``mx.array(data)`` silently turns float64
-  into float32, ``mx.array(data, dtype=mx.float64)`` keeps it;
+* a tensor is an ``mx.array(data)``, made as MLX makes it by default: a float64 NumPy array becomes
+  float32 (MLX keeps float64 only where the caller asks, ``dtype=mx.float64``), so the float64 checks
+  fail and show as known deviations; integer and bool arrays keep their dtype;
+* detach is ``mx.stop_gradient``; ``x += 1`` changes the array object in place;
 * arrays live in unified memory and have no device; a device is chosen per computation, with
   ``mx.stream(mx.cpu)`` / ``mx.stream(mx.gpu)`` around the differentiated function;
 * the vector-Jacobian product is ``mx.vjp(f, primals, cotangents)``, lists in and lists out; with
@@ -126,10 +128,12 @@ class MlxAdapter(BaseAdapter):
     capabilities: ClassVar[frozenset[Capability]] = frozenset(
         {
             Capability.VJP,  # mx.vjp and mx.value_and_grad
-            Capability.INTEGER_TENSORS,  # mx.array(..., dtype=mx.int64)
+            Capability.DETACH,  # mx.stop_gradient
+            Capability.INPLACE,  # x += 1 updates the mx.array object in place
+            Capability.INTEGER_TENSORS,  # mx.array of an int64 NumPy array is int64
         }
     )
-    dtypes: ClassVar[tuple[str, ...]] = ("float32", "float64")  # float64 on the CPU only, in MLX
+    dtypes: ClassVar[tuple[str, ...]] = ("float32", "float64")  # mx.array makes float64 input float32
     deviations: ClassVar[Path | None] = Path(__file__).with_name("mlx.deviations")
     operators: ClassVar[Mapping[str, Callable[..., Tensor]]] = OPERATORS
 
@@ -147,11 +151,16 @@ class MlxAdapter(BaseAdapter):
     def tensor(self, data: np.ndarray, *, device: str, requires_grad: bool = False) -> Tensor:
         if requires_grad:
             raise Unsupported(Capability.TRACKING.value)
-        dtype = mx.bool_ if data.dtype == np.bool_ else getattr(mx, data.dtype.name)  # mx.float32, ...
-        return mx.array(data, dtype=dtype)
+        return mx.array(data)
 
     def numpy(self, tensor: Tensor) -> np.ndarray:
         return np.array(tensor, copy=True)  # evaluates the lazy graph
+
+    def detach(self, tensor: Tensor) -> Tensor:
+        return mx.stop_gradient(tensor)
+
+    def add_(self, tensor: Tensor, number: float) -> None:
+        tensor += number  # mx.array's += replaces the array object's value; every reference sees it
 
     def sum(self, tensor: Tensor) -> Tensor:
         return mx.sum(tensor)

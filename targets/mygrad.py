@@ -2,8 +2,10 @@
 
 Spellings mapped here: ``requires_grad`` is ``not constant``; the graph node is ``creator``; no_grad is
 ``mygrad.no_autodiff``; detach is ``mygrad.astensor(t, constant=True)``, which its docstring promises
-makes no copy; ``.grad`` is a plain NumPy array, zeroed with ``grad[...] = 0``. mygrad has no
-retain_graph, no detach_, no requires_grad_ (``constant`` has no setter) and no optimizer.
+makes no copy; ``.grad`` is a plain NumPy array, reset with ``Tensor.null_grad()``. A tensor made
+without requires_grad is made with mygrad's default, under which a float tensor is tracked
+(``constant=False``) and an integer one is not. mygrad has no retain_graph, no detach_, no
+requires_grad_ (``constant`` has no setter) and no optimizer.
 """
 
 from __future__ import annotations
@@ -97,7 +99,7 @@ class MygradAdapter(BaseAdapter):
             Capability.BACKWARD,
             Capability.BACKWARD_GRADIENT,
             Capability.RETAIN_GRAD,  # every tensor in the graph keeps its .grad: nothing to ask for
-            Capability.ZERO_GRAD,
+            Capability.ZERO_GRAD,  # spelled null_grad()
             Capability.DETACH,
             Capability.SHARED_STORAGE,  # Tensor.data is the NumPy array itself
             Capability.NO_GRAD,
@@ -113,7 +115,9 @@ class MygradAdapter(BaseAdapter):
         return version("mygrad")
 
     def tensor(self, data: np.ndarray, *, device: str, requires_grad: bool = False) -> Tensor:
-        return mg.tensor(data, constant=not requires_grad)
+        if requires_grad:
+            return mg.tensor(data, constant=False)
+        return mg.tensor(data)  # mygrad's default: a float tensor is tracked, an integer one constant
 
     def numpy(self, tensor: Tensor) -> np.ndarray:
         return np.array(tensor, copy=True)  # a Tensor, or a .grad, which is already an ndarray
@@ -145,7 +149,7 @@ class MygradAdapter(BaseAdapter):
         pass  # mygrad keeps the .grad of non-leaves anyway
 
     def zero_grad_of(self, tensor: Tensor) -> None:
-        tensor.grad[...] = 0  # .grad is a NumPy array; mygrad has no zero_()
+        tensor.null_grad()  # mygrad's reset of a gradient, which sets .grad to None
 
     def detach(self, tensor: Tensor) -> Tensor:
         return mg.astensor(tensor, constant=True)

@@ -1,15 +1,16 @@
 """PaddlePaddle: a torch-like engine whose tracking flag is inverted (``stop_gradient``).
 
 Tensors are untracked by default; ``to_tensor(data, stop_gradient=False)`` is torch's
-``tensor(data, requires_grad=True)``. Paddle's graph nodes have their own names (ScaleGradNode, ...).
-Operators take ``axis`` for torch's ``dim``; ``paddle.compat`` holds paddle's own torch-style
-``max``, ``min`` and ``split``, where the plain ones differ.
+``tensor(data, requires_grad=True)``, and ``to_tensor(data)`` its default. Paddle's graph nodes have
+their own names (ScaleGradNode, ...). Operators take ``axis`` for torch's ``dim``. ``paddle.compat``,
+paddle's layer that imitates torch (its ``max(x, dim)`` has a backward kernel written to match torch's,
+where ``paddle.max`` splits the gradient between ties), is not used: the operators are paddle's own.
 """
 
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import ClassVar
 
@@ -23,6 +24,15 @@ from targets.torchlike import TorchLikeAdapter
 
 def _all_dims(dim: int | tuple[int, ...]) -> int | tuple[int, ...] | None:
     return None if dim == () else dim  # amax's dim=() reduces every dim, as axis=None does
+
+
+def _split(x: Tensor, split_size_or_sections: int | Sequence[int], dim: int = 0) -> tuple[Tensor, ...]:
+    """torch.split's piece size as the list of sizes paddle.split takes (an int there counts pieces)."""
+    sections = split_size_or_sections
+    if isinstance(sections, int):
+        length = x.shape[dim]
+        sections = [sections] * (length // sections) + ([length % sections] if length % sections else [])
+    return tuple(paddle.split(x, list(sections), axis=dim))
 
 
 OPERATORS: Mapping[str, Callable[..., Tensor]] = {
@@ -53,12 +63,8 @@ OPERATORS: Mapping[str, Callable[..., Tensor]] = {
     "mean": lambda x, dim=None, keepdim=False: paddle.mean(x, axis=dim, keepdim=keepdim),
     "amax": lambda x, dim=(), keepdim=False: paddle.amax(x, axis=_all_dims(dim), keepdim=keepdim),
     "amin": lambda x, dim=(), keepdim=False: paddle.amin(x, axis=_all_dims(dim), keepdim=keepdim),
-    "max": lambda x, dim=None, keepdim=False: (
-        paddle.compat.max(x) if dim is None else paddle.compat.max(x, dim, keepdim).values
-    ),
-    "min": lambda x, dim=None, keepdim=False: (
-        paddle.compat.min(x) if dim is None else paddle.compat.min(x, dim, keepdim).values
-    ),
+    "max": lambda x, dim=None, keepdim=False: paddle.max(x, axis=dim, keepdim=keepdim),  # torch's .values
+    "min": lambda x, dim=None, keepdim=False: paddle.min(x, axis=dim, keepdim=keepdim),
     "prod": lambda x, dim=None, keepdim=False: paddle.prod(x, axis=dim, keepdim=keepdim),
     "var": lambda x, dim=None, correction=1, keepdim=False: paddle.var(
         x, axis=dim, correction=correction, keepdim=keepdim
@@ -87,7 +93,7 @@ OPERATORS: Mapping[str, Callable[..., Tensor]] = {
     "getitem": operator.getitem,
     "cat": lambda tensors, dim=0: paddle.concat(tensors, axis=dim),
     "stack": lambda tensors, dim=0: paddle.stack(tensors, axis=dim),
-    "split": paddle.compat.split,  # paddle.split's int is a number of pieces, compat's a piece size
+    "split": _split,
     "chunk": lambda x, chunks, dim=0: tuple(paddle.chunk(x, chunks, axis=dim)),
 }
 
@@ -109,7 +115,9 @@ class PaddleAdapter(TorchLikeAdapter):
 
     def tensor(self, data: np.ndarray, *, device: str, requires_grad: bool = False) -> Tensor:
         place = device.replace("cuda", "gpu")  # paddle names the CUDA device gpu
-        return paddle.to_tensor(data, stop_gradient=not requires_grad, place=place)
+        if requires_grad:
+            return paddle.to_tensor(data, place=place, stop_gradient=False)
+        return paddle.to_tensor(data, place=place)  # paddle's default: stop_gradient=True
 
     def requires_grad(self, tensor: Tensor) -> bool:
         return not tensor.stop_gradient  # stop_gradient is requires_grad inverted

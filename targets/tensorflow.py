@@ -1,8 +1,27 @@
-"""TensorFlow: tape-based, so it offers the functional core and none of the stateful capabilities.
+"""TensorFlow: tape-based, so it offers the functional core and the few stateful capabilities that
+need no tape around the program.
 
-A TensorFlow tensor carries no requires_grad flag, no graph node and no ``.grad``: what is
-differentiated is decided by a ``tf.GradientTape`` that watches tensors while a function runs, and
-``tape.gradient(out, xs, output_gradients=v)`` returns the vector-Jacobian product. That is ``vjp``.
+What is differentiated is decided by a ``tf.GradientTape`` that records operations while a function
+runs, and ``tape.gradient(out, xs, output_gradients=v)`` returns the vector-Jacobian product. That is
+``vjp``. Mapped besides:
+
+* requires_grad: ``tensor(x, requires_grad=True)`` is a ``tf.Variable(x)``, trainable by default, which a
+  tape watches by itself; ``tensor(x)`` is ``tf.constant(x)``. The flag is read back by asking a tape
+  whether it watches the tensor when the tensor is read inside it (``tape.watched_variables()``): a
+  tf.Tensor, made or computed, is never watched by itself, and outside a tape nothing is recorded.
+* detach is ``tf.stop_gradient``; add_ is a variable's ``assign_add`` (a tf.Tensor is immutable: there
+  is nothing to change in place, so that is unsupported).
+
+Not declared, because a spec's program runs outside any tape and the tape model cannot express them
+without the adapter wrapping the program in a tape of its own (a context that is not the engine's
+default): backward and backward(v) (``tape.gradient`` needs the tape that recorded ``out``), and with
+them ``.grad``, retain_graph (its spelling is ``GradientTape(persistent=True)``, which allows a second
+``tape.gradient``), retain_grad and zeroing a ``.grad`` (no tensor keeps one); no_grad
+(``tape.stop_recording()`` pauses one tape, inside its block: with no tape there is nothing to stop);
+the SGD optimizer (``tf.keras.optimizers.SGD`` steps with ``apply_gradients(zip(grads, variables))``,
+the gradients coming from a tape, since no variable stores its own). Absent from TensorFlow itself:
+requires_grad_ (``trainable`` is fixed when a variable is made), graph nodes (an eager tensor carries
+none), detach_, and asking whether two tensors share storage.
 
 Operators are TensorFlow's own (``reduce_sum`` for sum, ``axis``/``keepdims`` for ``dim``/``keepdim``),
 and ``tf.experimental.numpy``'s, TensorFlow's NumPy API, where only it has the form torch's takes: clip
@@ -130,12 +149,15 @@ OPERATORS: Mapping[str, Callable[..., Tensor]] = {
 
 class TensorflowAdapter(BaseAdapter):
     name: ClassVar[str] = "tensorflow"
-    # Not declared: every stateful capability. There is no flag to set or read (a tf.Variable's
-    # trainable is fixed at creation and results carry nothing), no backward or .grad (the tape
-    # returns gradients), no graph nodes in eager mode, and no no_grad outside a tape
-    # (tape.stop_recording()). tf.stop_gradient is detach, but every detach spec also needs one of
-    # those. tf.Variable changes only through assign, and the optimizer is keras's apply_gradients.
-    capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.VJP, Capability.INTEGER_TENSORS})
+    capabilities: ClassVar[frozenset[Capability]] = frozenset(
+        {
+            Capability.VJP,  # tape.gradient(out, xs, output_gradients=v)
+            Capability.TRACKING,  # a trainable tf.Variable, which a tape watches by itself
+            Capability.DETACH,  # tf.stop_gradient
+            Capability.INPLACE,  # tf.Variable.assign_add
+            Capability.INTEGER_TENSORS,
+        }
+    )
     dtypes: ClassVar[tuple[str, ...]] = ("float32", "float64")
     deviations: ClassVar[Path | None] = Path(__file__).with_name("tensorflow.deviations")
     operators: ClassVar[Mapping[str, Callable[..., Tensor]]] = OPERATORS
@@ -149,10 +171,22 @@ class TensorflowAdapter(BaseAdapter):
         return {"cpu": None, "cuda": gpu}
 
     def tensor(self, data: np.ndarray, *, device: str, requires_grad: bool = False) -> Tensor:
-        if requires_grad:
-            raise Unsupported(Capability.TRACKING.value)  # a tape, not the tensor, decides
         with tf.device(_DEVICES[device]):
-            return tf.constant(data)
+            return tf.Variable(data) if requires_grad else tf.constant(data)
+
+    def requires_grad(self, tensor: Tensor) -> bool:
+        with tf.GradientTape() as tape:
+            tf.identity(tensor)  # reading a trainable variable inside a tape is what makes it watch it
+        return any(watched is tensor for watched in tape.watched_variables())
+
+    def detach(self, tensor: Tensor) -> Tensor:
+        return tf.stop_gradient(tensor)
+
+    def add_(self, tensor: Tensor, number: float) -> None:
+        if not isinstance(tensor, tf.Variable):
+            raise Unsupported("in-place change of a tf.Tensor (immutable: only a tf.Variable has assign_add)")
+        # assign_add takes a value of the variable's shape (it broadcasts nothing): the number, spelled so
+        tensor.assign_add(tf.fill(tensor.shape, tf.constant(number, dtype=tensor.dtype)))
 
     def numpy(self, tensor: Tensor) -> np.ndarray:
         return np.array(tensor.numpy(), copy=True)

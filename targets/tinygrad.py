@@ -2,10 +2,13 @@
 
 tinygrad differentiates every floating tensor in the graph, so ``requires_grad`` has nothing to map to;
 the flag is dropped and the specs that read it are unsupported. Also left out: graph nodes
-(``Tensor.uop`` is the lazy compute graph, which leaves carry too), ``detach_``, and asking whether
-two tensors share storage (no public way). Environment: the CPU device compiles kernels with the
-``clang`` binary, which must be on PATH (``CC=gcc`` does not work); ``DEV=NAME`` only picks
-tinygrad's default device, and the adapter names the device of every tensor it makes.
+(``Tensor.uop`` is the lazy compute graph, which leaves carry too) and ``detach_``. Storage is
+allocated lazily: two tensors share storage when, once realized, their ``uop.base`` is the same
+realized buffer (a 0-d CONST has none). ``SGD.step()`` runs as tinygrad runs it by default, with
+``TRAINING=0``, where it raises; its specs show that as a known deviation. Environment: the CPU device
+compiles kernels with the ``clang`` binary, which must be on PATH (``CC=gcc`` does not work);
+``DEV=NAME`` only picks tinygrad's default device, and the adapter names the device of every tensor it
+makes.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
-from tinygrad import Context, Device, Tensor, dtypes
+from tinygrad import Device, Tensor, dtypes
 from tinygrad.nn.optim import SGD
 
 from conformance.adapter import BaseAdapter, Capability, Unsupported
@@ -123,9 +126,10 @@ class TinygradAdapter(BaseAdapter):
             Capability.RETAIN_GRAD,  # every tensor in the graph gets .grad: nothing to ask for
             Capability.ZERO_GRAD,  # spelled grad.assign(grad.zeros_like())
             Capability.DETACH,
+            Capability.SHARED_STORAGE,  # the realized buffer under uop.base
             Capability.INPLACE,  # spelled t.assign(t + 1)
             Capability.INTEGER_TENSORS,
-            Capability.SGD,  # tinygrad.nn.optim.SGD; step() needs Context(TRAINING=1)
+            Capability.SGD,  # tinygrad.nn.optim.SGD; step() raises unless TRAINING is on
         }
     )
     dtypes: ClassVar[tuple[str, ...]] = ("float32", "float64")
@@ -174,6 +178,11 @@ class TinygradAdapter(BaseAdapter):
     def detach(self, tensor: Tensor) -> Tensor:
         return tensor.detach()
 
+    def shares_storage(self, a: Tensor, b: Tensor) -> bool:
+        Tensor.realize(a, b)  # a lazy tensor has no storage yet
+        storage = a.uop.base.realized
+        return storage is not None and storage is b.uop.base.realized
+
     def add_(self, tensor: Tensor, number: float) -> None:
         tensor.assign(tensor + number)
 
@@ -181,8 +190,7 @@ class TinygradAdapter(BaseAdapter):
         return SGD(params, lr=lr)
 
     def step(self, optimizer: Any) -> None:
-        with Context(TRAINING=1):  # tinygrad's optimizers refuse to step outside training mode
-            optimizer.step()
+        optimizer.step()
 
     def zero_grad(self, optimizer: Any) -> None:
         optimizer.zero_grad()

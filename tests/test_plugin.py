@@ -196,8 +196,8 @@ def test_adapter_crash_fails_its_specs_and_the_rest_still_run(adapters):
 
 def test_listed_deviation_is_reported_as_deviation(adapters):
     adapters.path.joinpath("lower.deviations").write_text(
-        "node_names.tutorial_node_names  # names are lower case\n"
-        "node_names.power_and_sum_node_names[cpu]  # names are lower case\n"
+        'node_names.tutorial_node_names  "* is * on target*, but torch gives *"  # names are lower case\n'
+        'node_names.power_and_sum_node_names[cpu]  "* on target*"  # names are lower case\n'
     )
     result = run(
         adapters, "--target=myadapters:LowercaseNames", "-k", TUTORIAL_NAMES, "--deviations=lower.deviations"
@@ -208,7 +208,7 @@ def test_listed_deviation_is_reported_as_deviation(adapters):
 
 def test_listed_deviation_that_passes_fails_the_run(adapters):
     adapters.path.joinpath("stale.deviations").write_text(
-        "accumulation.repeated_backward_adds  # was broken once\nnot_a_family.nothing  # gone\n"
+        'accumulation.repeated_backward_adds  "*"  # was broken once\nnot_a_family.nothing  "*"  # gone\n'
     )
     result = run(adapters, "--target=torch", "-k", "repeated_backward_adds", "--deviations=stale.deviations")
     assert result.ret == pytest.ExitCode.TESTS_FAILED
@@ -227,7 +227,8 @@ def test_listed_deviation_that_passes_fails_the_run(adapters):
             "accumulation.repeated_backward_adds\n",
             "*:1: entry 'accumulation.repeated_backward_adds' has no reason*",
         ),
-        ("a.b c.d  # two\n", "*:1: 'a.b c.d' is not one spec id*"),
+        ("a.b c.d  # two\n", "*:1: 'a.b c.d  # two' is not an entry*"),
+        ("a.b  # no pattern\n", "*:1: entry 'a.b' does not say how the spec fails*"),
     ],
 )
 def test_malformed_deviations_file_is_a_usage_error(pytester, content, message):
@@ -326,7 +327,7 @@ def test_a_run_whose_devices_are_all_unavailable_fails(pytester, monkeypatch):
 
 def test_input_dependent_deviation_may_pass(adapters):
     adapters.path.joinpath("maybe.deviations").write_text(
-        "accumulation.repeated_backward_adds?  # deviates only on some inputs\n"
+        'accumulation.repeated_backward_adds?  "* on target*"  # deviates only on some inputs\n'
     )
     result = run(adapters, "--target=torch", "-k", "repeated_backward_adds", "--deviations=maybe.deviations")
     assert result.ret == 0

@@ -78,7 +78,7 @@ def build_report(
     families: dict[str, Counter[Outcome]] = {}
     for result in specs:
         families.setdefault(result.spec.family, Counter())[result.outcome] += 1
-    devices = _devices(target)
+    devices = dict(session.offered) or _devices(target)
     return {
         "schema": SCHEMA,
         "schema_version": SCHEMA_VERSION,

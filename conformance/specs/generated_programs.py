@@ -18,8 +18,8 @@ from conformance.strategies import arrays
 from reference.oracles import forward_shape
 
 
-def _offered(conform):
-    return conform.conforming_operators()
+def _offered(conform, dtype, via):
+    return conform.conforming_operators(dtype=dtype, via=via)
 
 
 @spec(BEYOND_TUTORIAL)
@@ -28,7 +28,9 @@ def _offered(conform):
 @given(data=st.data())
 def test_scalar_programs(conform, dtype, via, data):
     """A random program ending in a scalar: backward() or a vjp gives every leaf torch's gradient."""
-    program = data.draw(programs(dtype=dtype, offered=_offered(conform), scalar=True), label="program")
+    program = data.draw(
+        programs(dtype=dtype, offered=_offered(conform, dtype, via), scalar=True), label="program"
+    )
     conform.gradients(program.function(), via=via, **program.inputs)
 
 
@@ -39,7 +41,9 @@ def test_scalar_programs(conform, dtype, via, data):
 def test_vector_programs(conform, dtype, via, data):
     """A random program ending in a tensor, with a random cotangent v: backward(v) or a vjp with v (on
     an engine whose backward takes no v, backward of sum(program * v))."""
-    program = data.draw(programs(dtype=dtype, offered=_offered(conform), scalar=False), label="program")
+    program = data.draw(
+        programs(dtype=dtype, offered=_offered(conform, dtype, via), scalar=False), label="program"
+    )
     function = program.function()
     shape = forward_shape(function, program.inputs)
     v = data.draw(arrays(dtype=dtype, shape=shape, min_value=-2, max_value=2), label="v")

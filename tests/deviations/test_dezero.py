@@ -6,6 +6,8 @@ test checks, in any environment, that every entry has its snippet here and every
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -240,6 +242,13 @@ def test_graph_nodes__untracked_results_carry_no_node(dezero):
     assert type(y.creator).__name__ == "Add"
 
 
+def test_leaf_grad__non_leaf_grad_read_warns(dezero):
+    y = 2 * dezero.Variable(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # torch warns: .grad of a non-leaf is not populated
+        assert y.grad is None
+
+
 # -- dezero never frees the graph ---------------------------------------------------------------------
 
 
@@ -351,6 +360,35 @@ def test_linear_algebra__matmul(dezero):
     assert F.matmul(V(np.ones((5, 2, 3))), V(np.ones((5, 3, 4)))).shape == (5, 2, 5, 4)  # batched
     assert F.matmul(V(np.ones((5, 1, 2, 3))), V(np.ones((2, 3, 4)))).shape == (5, 1, 2, 2, 4)  # broadcast
     assert F.matmul(V(np.ones((2, 3))), V(np.ones((5, 3, 4)))).shape == (2, 5, 4)  # matrix·batched
+
+
+# -- the optimizer takes its target at setup() --------------------------------------------------------
+
+
+def bare_parameter_set_up(dezero):
+    weights = dezero.Parameter(np.ones(3, dtype=np.float32))
+    optimizer = dezero.optimizers.SGD(0.01).setup(weights)  # torch: TypeError, params must be an iterable
+    dezero.functions.sum(weights * 3).backward()
+    with pytest.raises(AttributeError, match="has no attribute 'params'"):
+        optimizer.update()  # the bare target fails only here
+
+
+def test_optimizer__bare_tensor_rejected(dezero):
+    bare_parameter_set_up(dezero)
+
+
+def test_optimizer__bare_tensor_error_class(dezero):
+    bare_parameter_set_up(dezero)
+
+
+# -- integer Variables differentiate --------------------------------------------------------------------
+
+
+def test_dtypes__integer_vjp_refused(dezero):
+    x = dezero.Variable(np.array([1, 2, 3], dtype=np.int64))
+    dezero.functions.sum(x * x).backward()  # torch: RuntimeError, only floating point tensors
+    assert x.grad.dtype == np.int64
+    np.testing.assert_array_equal(x.grad.data, [2, 4, 6])
 
 
 # -- the file and this module agree ---------------------------------------------------------------------

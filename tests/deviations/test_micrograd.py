@@ -6,6 +6,8 @@ A tensor is a NumPy object array of Values, as the adapter makes it. When one fa
 changed: check the spec and remove the entry.
 """
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -50,12 +52,6 @@ def test_accumulation__zero_resets():
     assert all(type(grad) is int for grads in seen for grad in grads)
 
 
-def test_backward_errors__non_scalar_error_class():
-    z = 2 * (2 * values(X) + 2) ** 2
-    with pytest.raises(AttributeError, match="has no attribute 'backward'"):
-        z.backward()
-
-
 def untracked_backward_returns():
     x = values(X)  # micrograd has no flag: this is the plainest Value there is
     np.sum(2 * (2 * x + 2) ** 2).backward()
@@ -86,6 +82,13 @@ def test_leaf_grad__non_leaf_grad_unpopulated():
     assert [v.grad for v in y] == pytest.approx([4 * v for v in X])
 
 
+def test_leaf_grad__non_leaf_grad_read_warns():
+    y = 2 * values(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # torch warns and gives None: .grad of a non-leaf is not populated
+        assert [v.grad for v in y] == [0, 0, 0]
+
+
 def test_retain_graph__retain_graph_allows_second_pass_that_adds():
     x = Value(0.5)
     z1 = 2 * (2 * x + 2) ** 2
@@ -111,13 +114,6 @@ def test_retain_graph__second_backward_error_class():
     second_backward_runs()
 
 
-def test_scalar_backward__single_element_backward():
-    z = 2 * (2 * values([0.5]) + 2) ** 2
-    with pytest.raises(AttributeError, match="has no attribute 'backward'"):
-        z.backward()
-    z[0].backward()  # its only Value has one
-
-
 def test_generated_programs__scalar_programs():
     x0, x1 = Value(np.float32(0.0)), Value(np.float32(0.0))
     (-x0 + x1).backward()  # -x0 is x0 * -1
@@ -125,3 +121,10 @@ def test_generated_programs__scalar_programs():
     y = Value(np.float32(0.5))
     (y * y).backward()
     assert isinstance(y.grad, np.float32)  # a float on the way back makes it a float
+
+
+def test_dtypes__integer_vjp_refused():
+    x = values(np.array([1, 2, 3], dtype=np.int64))
+    np.sum(x * x).backward()  # torch: RuntimeError, only floating point tensors can require gradients
+    assert [v.grad for v in x] == [2, 4, 6]
+    assert all(isinstance(v.grad, np.integer) for v in x)

@@ -5,6 +5,8 @@ and asserts what the entry's reason says mygrad does. When one fails, mygrad (or
 entries) has changed: check the spec and remove the entry.
 """
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -107,6 +109,13 @@ def test_accumulation__accumulates_over_generated_inputs():
     np.testing.assert_allclose(x.grad, 16 * (X + 1), rtol=1e-6)
 
 
+def test_accumulation__zero_resets():
+    weights = mg.tensor(np.ones(3, dtype=np.float32))
+    mg.sum(weights * 3).backward()
+    weights.null_grad()  # mygrad's reset; it has no grad.zero_()
+    assert weights.grad is None  # torch: grad.zero_() leaves [0., 0., 0.]
+
+
 def test_accumulation__two_graphs_add():
     x = mg.tensor(X)
     mg.sum(2 * (2 * x + 2) ** 2).backward()
@@ -132,18 +141,22 @@ def test_backward_errors__non_scalar_vjp_refused():
     non_scalar_backward_sums()  # mygrad has no functional API: the adapter's vjp is this backward()
 
 
-def untracked_backward_returns():
-    x = mg.tensor(X, constant=True)
-    mg.mean(2 * (2 * x + 2) ** 2).backward()
-    assert x.grad is None
+def default_tensor_backward_fills_grad():
+    x = mg.tensor(X)  # mygrad's default: a float tensor is tracked
+    assert x.constant is False
+    mg.mean(2 * (2 * x + 2) ** 2).backward()  # torch: RuntimeError, x does not require grad
+    np.testing.assert_allclose(x.grad, 16 * (X + 1) / 3, rtol=1e-5)
+    c = mg.tensor(X, constant=True)
+    mg.mean(2 * (2 * c + 2) ** 2).backward()  # of constant tensors, it returns without raising
+    assert c.grad is None
 
 
 def test_backward_errors__untracked_refused():
-    untracked_backward_returns()
+    default_tensor_backward_fills_grad()
 
 
 def test_backward_errors__untracked_error_class():
-    untracked_backward_returns()
+    default_tensor_backward_fills_grad()
 
 
 def test_detach__detach_shares_writes():
@@ -162,9 +175,12 @@ def test_dtypes__integer_requires_grad_error_class():
 
 
 def test_graph_nodes__untracked_results_carry_no_node():
+    y = 2 * mg.tensor(X) + 2  # mygrad's default tensor is tracked
+    assert not y.constant
+    assert y.creator is not None
     y = 2 * mg.tensor(X, constant=True) + 2
     assert y.constant
-    assert y.creator is not None
+    assert y.creator is not None  # a result of constant tensors keeps a creator too
 
 
 def leaf_augmented_assignment_allowed():
@@ -211,6 +227,13 @@ def test_leaf_grad__non_leaf_grad_unpopulated():
     y = 2 * x
     mg.sum(y * y).backward()
     np.testing.assert_allclose(y.grad, 4 * X, rtol=1e-6)
+
+
+def test_leaf_grad__non_leaf_grad_read_warns():
+    y = 2 * mg.tensor(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # torch warns: .grad of a non-leaf is not populated
+        assert y.grad is None
 
 
 def test_no_grad__results_untracked_inside():
@@ -338,3 +361,16 @@ def test_shape_ops__squeeze():
     x = mg.tensor(np.ones((2, 3)))
     with pytest.raises(ValueError, match="size not equal to one"):
         mg.squeeze(x, axis=0)  # torch.squeeze(x, 0) returns x unchanged
+
+
+# -- mygrad tracks a float tensor by default (torch's default is requires_grad=False) ----------------
+
+
+def test_tracking__created_without_requires_grad_is_untracked():
+    assert mg.tensor(X).constant is False  # torch.tensor(x).requires_grad is False
+    assert mg.tensor(np.array([1, 2, 3])).constant is True  # an integer tensor is constant by default
+
+
+def test_tracking__results_of_untracked_tensors_are_untracked():
+    y = 2 * mg.tensor(X) + 2
+    assert y.constant is False  # torch: False

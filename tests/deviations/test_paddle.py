@@ -6,6 +6,8 @@ in any environment, that every entry has its snippet here and every snippet its 
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -104,6 +106,19 @@ def test_retain_graph__second_backward_error_class(paddle):
         z1.backward()
 
 
+def test_dtypes__integer_vjp_refused(paddle):
+    x = paddle.to_tensor(np.array([1, 2, 3]), stop_gradient=False)
+    with pytest.raises(NotImplementedError, match=r"Gradient accumulation of data type \(int64_t\)"):
+        (x * x).sum().backward()  # torch refuses at requires_grad=True, with RuntimeError
+
+
+def test_leaf_grad__non_leaf_grad_read_warns(paddle):
+    y = 2 * paddle.to_tensor(X, stop_gradient=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # torch warns: .grad of a non-leaf is not populated
+        assert y.grad is None
+
+
 def gradients(paddle, function, *values):
     xs = [paddle.to_tensor(np.array(value), stop_gradient=False) for value in values]
     function(*xs).sum().backward()
@@ -142,6 +157,16 @@ def test_conventions__prod_two_zeros(paddle):
 def test_conventions__std_equal_values(paddle):
     (grad,) = gradients(paddle, paddle.std, [2.0, 2.0, 2.0])
     assert np.isnan(grad).all()  # torch: [0, 0, 0]
+
+
+@pytest.mark.parametrize(
+    ("name", "x"), [("max", [[1.0, 3.0, 3.0], [2.0, 2.0, 0.0]]), ("min", [[1.0, 1.0, 3.0], [2.0, 0.0, 0.0]])]
+)
+def test_conventions__max_dim_ties(paddle, name, x):
+    reduce = getattr(paddle, name)
+    (grad,) = gradients(paddle, lambda x: reduce(x, axis=1), x)
+    ties = [[0, 0.5, 0.5], [0.5, 0.5, 0]] if name == "max" else [[0.5, 0.5, 0], [0, 0.5, 0.5]]
+    np.testing.assert_array_equal(grad, ties)  # torch: all of it to the index max/min returns
 
 
 def test_every_entry_has_its_snippet():

@@ -1,6 +1,7 @@
 """Each entry of targets/tensorflow.deviations, shown by a minimal snippet in TensorFlow's own API.
 
-TensorFlow is tested on the functional core only (vjp through ``tf.GradientTape``). The snippets need
+TensorFlow is tested on the functional core (vjp through ``tf.GradientTape``) and on requires_grad as a
+trainable ``tf.Variable``, detach and ``assign_add`` (see targets/tensorflow.py). The snippets need
 tensorflow-cpu (tox env ``tensorflow``); elsewhere they skip. The last test, which runs in any
 environment, checks that every entry has its snippet here and every snippet its entry.
 """
@@ -79,6 +80,50 @@ def test_conventions__max_dim_ties(tf):
 def test_conventions__maximum_ties(tf, name):
     dx, dy = gradients(tf, getattr(tf, name), [1.0, 2.0, 3.0], [1.0, 0.0, 3.0])
     assert dx[0] == 1 and dy[0] == 0  # the tie at [0]; torch: 0.5 each
+
+
+# -- tracking is the tape's, not the tensor's -----------------------------------------------------------
+
+
+def watched_by_a_tape(tf, tensor):
+    with tf.GradientTape() as tape:
+        tf.identity(tensor)  # a tape watches a trainable variable it reads
+    return any(variable is tensor for variable in tape.watched_variables())
+
+
+def test_tracking__results_of_tracked_tensors_are_tracked(tf):
+    v = tf.Variable(X)
+    assert v.trainable and watched_by_a_tape(tf, v)
+    y = 2 * v + 2  # outside a tape: nothing records this
+    assert not isinstance(y, tf.Variable)
+    assert not watched_by_a_tape(tf, y)  # torch: y.requires_grad is True
+    with tf.GradientTape() as tape:
+        pass
+    assert tape.gradient(y, v) is None  # y cannot be differentiated afterwards
+
+
+def integer_variable_accepted(tf):
+    v = tf.Variable(np.array([1, 2, 3]))  # torch: RuntimeError, only floating point tensors
+    assert v.dtype == tf.int64 and v.trainable and watched_by_a_tape(tf, v)
+    with tf.GradientTape() as tape:
+        y = tf.reduce_sum(v * v)
+    assert tape.gradient(y, v) is None
+
+
+def test_dtypes__integer_tensor_cannot_require_grad(tf):
+    integer_variable_accepted(tf)
+
+
+def test_dtypes__integer_requires_grad_error_class(tf):
+    integer_variable_accepted(tf)
+
+
+def test_dtypes__integer_vjp_refused(tf):
+    x = tf.constant(np.array([1, 2, 3]))
+    with tf.GradientTape() as tape:
+        tape.watch(x)  # logs: the dtype of the watched tensor must be floating
+        y = tf.reduce_sum(x * x)
+    assert tape.gradient(y, x) is None  # torch: RuntimeError
 
 
 def test_every_entry_has_its_snippet():

@@ -73,14 +73,6 @@ def test_graph_structure__broadcast_gradient_reduced():
     assert big.grad is not None
 
 
-def test_optimizer__step_over_generated_inputs():
-    w = zero_d()
-    optimizer = optim.SGD([w], lr=0.1)
-    (2 * (2 * w + 2) ** 2).mean().backward()
-    with tinygrad.Context(TRAINING=1), pytest.raises(AssertionError):
-        optimizer.step()
-
-
 def test_retain_graph__retain_graph_allows_second_pass_that_adds():
     x = zero_d()
     z1 = (2 * (2 * x + 2) ** 2).mean()
@@ -243,6 +235,12 @@ def test_shape_ops__unsqueeze():
     backward_skips_zero_d(lambda x: x.unsqueeze(0), 0.5)
 
 
+def test_generated_programs__vector_programs():
+    x0 = zero_d(0.0)
+    x0.backward(Tensor(np.array(0.0, dtype=np.float32), device="CPU"))  # program: return x0
+    assert x0.grad is None  # torch: 0
+
+
 # -- the rest ------------------------------------------------------------------------------------
 
 
@@ -322,6 +320,32 @@ def test_leaf_grad__non_leaf_grad_unpopulated():
 def bare_tensor_accepted():
     optimizer = optim.SGD(Tensor(np.ones(3, dtype=np.float32)), lr=0.01)
     assert [p.shape for p in optimizer.params] == [(), (), ()]
+
+
+def step_raises_with_training_off(weights):
+    optimizer = optim.SGD([weights], lr=0.01)
+    (2 * (2 * weights + 2) ** 2).mean().backward()
+    with pytest.raises(RuntimeError, match="TRAINING must be enabled"):
+        optimizer.step()  # torch: weights -= lr * grad, in any mode
+
+
+def test_optimizer__step_subtracts_learning_rate_times_grad():
+    weights = Tensor(np.ones(3, dtype=np.float32), device="CPU")
+    optimizer = optim.SGD([weights], lr=0.01)
+    (weights * 3).sum().backward()
+    with pytest.raises(RuntimeError, match="TRAINING must be enabled"):
+        optimizer.step()
+    with tinygrad.Context(TRAINING=1):  # the step itself is torch's, once training mode is on
+        optimizer.step()
+    np.testing.assert_allclose(weights.numpy(), 0.97)
+
+
+def test_optimizer__step_updates_in_place():
+    step_raises_with_training_off(Tensor(X, device="CPU"))
+
+
+def test_optimizer__step_over_generated_inputs():
+    step_raises_with_training_off(Tensor(X, device="CPU"))
 
 
 def test_optimizer__bare_tensor_rejected():

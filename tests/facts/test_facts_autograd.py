@@ -1,0 +1,124 @@
+"""Facts about HIPS autograd, each asked in autograd's own API and through targets/hips_autograd.py.
+
+Every row answers one question twice: ``direct`` in autograd alone, ``adapted`` through the shipped
+``AutogradAdapter``, and the two must agree; the third column is the answer autograd 1.9.1 gives on
+NumPy 2. An answer is the value, or ``"raises <Error>"``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+
+autograd = pytest.importorskip("autograd", reason="autograd is not installed here")
+anp = pytest.importorskip("autograd.numpy")
+optimizers = pytest.importorskip("autograd.misc.optimizers")
+
+from conformance.adapter import Capability  # noqa: E402  (after the engine's importorskip)
+from targets.hips_autograd import AutogradAdapter  # noqa: E402
+
+X64 = np.array([0.5, -1.0, 2.0])
+X32 = X64.astype(np.float32)
+INT64 = np.array([1, 2, 3])
+
+
+def answer(call: Callable[..., Any], *args: Any) -> Any:
+    try:
+        return call(*args)
+    except Exception as error:
+        return f"raises {type(error).__name__}"
+
+
+def dtype_name(array: Any) -> str:
+    return np.asarray(array).dtype.name
+
+
+def values(array: Any) -> list[float]:
+    return np.asarray(array, dtype=np.float64).tolist()
+
+
+def vjp_grads(ag: AutogradAdapter, function: Callable[..., Any], *xs: np.ndarray) -> list[Any]:
+    return ag.vjp(function, list(xs), None, device="cpu")[1]
+
+
+FACTS = [
+    pytest.param(
+        lambda: dtype_name(anp.array(X64)),
+        lambda ag: dtype_name(ag.tensor(X64, device="cpu")),
+        "float64",
+        id="float64_numpy_array_stays_float64",
+    ),
+    pytest.param(
+        lambda: type(anp.array(X32)).__name__,
+        lambda ag: type(ag.tensor(X32, device="cpu")).__name__,
+        "ndarray",
+        id="tensors_are_numpy_arrays",
+    ),
+    pytest.param(
+        lambda: hasattr(anp.array(X32), "requires_grad"),
+        lambda ag: Capability.TRACKING in ag.capabilities,
+        False,
+        id="arrays_have_no_requires_grad",
+    ),
+    pytest.param(
+        lambda: answer(autograd.grad(lambda t: 2 * t), X32),
+        lambda ag: answer(vjp_grads, ag, lambda t: 2 * t, X32),
+        "raises TypeError",
+        id="gradient_of_non_scalar_without_cotangent_raises",
+    ),
+    pytest.param(
+        lambda: answer(autograd.grad(lambda t: anp.sum(t * t)), INT64),
+        lambda ag: answer(vjp_grads, ag, lambda t: ag.sum(t * t), INT64),
+        "raises TypeError",
+        id="integer_input_cannot_be_differentiated",
+    ),
+    pytest.param(
+        lambda: dtype_name(autograd.grad(lambda t: anp.mean(t * t))(X32)),
+        lambda ag: dtype_name(vjp_grads(ag, lambda t: ag.mean(t * t), X32)[0]),
+        "float64",
+        id="gradient_of_a_float32_mean_is_float64",
+    ),
+    pytest.param(
+        lambda: [dtype_name(g) for g in autograd.grad(lambda a, b: anp.mean(a * b), argnum=(0, 1))(X32, X32)],
+        lambda ag: [dtype_name(g) for g in vjp_grads(ag, lambda a, b: ag.mean(a * b), X32, X32)],
+        ["float32", "float32"],
+        id="gradients_over_two_inputs_take_their_dtypes",
+    ),
+    pytest.param(
+        lambda: values(autograd.grad(lambda t: anp.sum(anp.clip(t, -1.0, 1.0)))(X32)),
+        lambda ag: values(vjp_grads(ag, lambda t: ag.sum(ag.operator("clamp")(t, -1.0, 1.0)), X32)[0]),
+        [1.0, 0.0, 0.0],
+        id="clip_gradient_at_a_bound_is_zero",
+    ),
+    pytest.param(
+        lambda: hasattr(anp, "stop_gradient") or hasattr(autograd, "stop_gradient"),
+        lambda ag: Capability.DETACH in ag.capabilities,
+        False,
+        id="no_detach",
+    ),
+    pytest.param(  # sgd(gradient, x0, ...) runs a whole loop and returns x, an ndarray: no step()
+        lambda: hasattr(optimizers.sgd(autograd.grad(lambda w, i: anp.sum(w * w)), X64, num_iters=1), "step"),
+        lambda ag: Capability.SGD in ag.capabilities,
+        False,
+        id="sgd_is_a_loop_with_no_step",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def adapter() -> AutogradAdapter:
+    return AutogradAdapter()
+
+
+@pytest.mark.parametrize(("direct", "adapted", "expected"), FACTS)
+def test_fact(
+    adapter: AutogradAdapter, direct: Callable[[], Any], adapted: Callable[..., Any], expected: Any
+) -> None:
+    through_adapter, in_autograd = adapted(adapter), direct()
+    assert through_adapter == in_autograd, (
+        "the adapter answers differently from autograd: it changed a behaviour"
+    )
+    assert in_autograd == expected

@@ -1,0 +1,128 @@
+"""Facts about jax with its defaults (x64 off), each asked in jax's own API and through targets/jax.py.
+
+Every row answers one question twice: ``direct`` in jax alone, ``adapted`` through the shipped
+``JaxAdapter``, and the two must agree; the third column is the answer jax 0.10.2 gives. An answer is
+the value, or ``"raises <Error>"``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+
+jax = pytest.importorskip("jax", reason="jax is not installed here")
+jnp = pytest.importorskip("jax.numpy")
+optimizers = pytest.importorskip("jax.example_libraries.optimizers")
+
+from conformance.adapter import Capability  # noqa: E402  (after the engine's importorskip)
+from targets.jax import JaxAdapter  # noqa: E402
+
+X64 = np.array([0.5, -1.0, 2.0])
+X32 = X64.astype(np.float32)
+INT64 = np.array([1, 2, 3])
+
+
+def answer(call: Callable[..., Any], *args: Any) -> Any:
+    try:
+        return call(*args)
+    except Exception as error:
+        return f"raises {type(error).__name__}"
+
+
+def dtype_name(array: Any) -> str:
+    return np.asarray(array).dtype.name
+
+
+def values(array: Any) -> list[float]:
+    return np.asarray(array, dtype=np.float64).tolist()
+
+
+def vjp_grad(ag: JaxAdapter, function: Callable[..., Any], x: np.ndarray) -> Any:
+    return ag.vjp(function, [x], None, device="cpu")[1][0]
+
+
+FACTS = [
+    pytest.param(
+        lambda: dtype_name(jnp.asarray(X64)),
+        lambda ag: dtype_name(ag.numpy(ag.tensor(X64, device="cpu"))),
+        "float32",
+        id="float64_numpy_array_becomes_float32",
+    ),
+    pytest.param(
+        lambda: dtype_name(jnp.asarray(INT64)),
+        lambda ag: dtype_name(ag.numpy(ag.tensor(INT64, device="cpu"))),
+        "int32",
+        id="int64_numpy_array_becomes_int32",
+    ),
+    pytest.param(
+        lambda: dtype_name(jax.grad(lambda t: jnp.sum(t * t))(jnp.asarray(X64))),
+        lambda ag: dtype_name(vjp_grad(ag, lambda t: ag.sum(t * t), X64)),
+        "float32",
+        id="gradient_of_float64_input_is_float32",
+    ),
+    pytest.param(
+        lambda: bool(jax.config.jax_enable_x64),
+        lambda ag: bool(jax.config.jax_enable_x64),  # read after the adapter was made
+        False,
+        id="x64_stays_off",
+    ),
+    pytest.param(
+        lambda: hasattr(jnp.asarray(X32), "requires_grad"),
+        lambda ag: Capability.TRACKING in ag.capabilities,
+        False,
+        id="arrays_have_no_requires_grad",
+    ),
+    pytest.param(
+        lambda: answer(jax.grad(lambda t: 2 * t), jnp.asarray(X32)),
+        lambda ag: answer(vjp_grad, ag, lambda t: 2 * t, X32),
+        "raises TypeError",
+        id="gradient_of_non_scalar_without_cotangent_raises",
+    ),
+    pytest.param(
+        lambda: answer(jax.grad(lambda t: jnp.sum(t * t)), jnp.asarray(INT64)),
+        lambda ag: answer(vjp_grad, ag, lambda t: ag.sum(t * t), INT64),
+        "raises TypeError",
+        id="integer_input_cannot_be_differentiated",
+    ),
+    pytest.param(
+        lambda: values(jax.grad(lambda t: jnp.sum(jax.lax.stop_gradient(t) * t))(jnp.asarray(X32))),
+        lambda ag: values(vjp_grad(ag, lambda t: ag.sum(ag.detach(t) * t), X32)),
+        values(X32),
+        id="stop_gradient_blocks_the_gradient",
+    ),
+    pytest.param(
+        lambda: values(jax.grad(lambda t: jnp.sum(jnp.abs(t)))(jnp.zeros(1))),
+        lambda ag: values(vjp_grad(ag, lambda t: ag.sum(ag.operator("abs")(t)), np.zeros(1, np.float32))),
+        [1.0],
+        id="abs_gradient_at_zero_is_one",
+    ),
+    pytest.param(
+        lambda: answer(jnp.squeeze, jnp.ones((2, 3)), 0),
+        lambda ag: answer(ag.operator("squeeze"), ag.tensor(np.ones((2, 3), np.float32), device="cpu"), 0),
+        "raises ValueError",
+        id="squeeze_of_a_dim_not_of_size_one_raises",
+    ),
+    pytest.param(
+        lambda: hasattr(optimizers.sgd(0.1), "step"),  # (init, update, get_params): no step()
+        lambda ag: Capability.SGD in ag.capabilities,
+        False,
+        id="sgd_is_functional_with_no_step",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def adapter() -> JaxAdapter:
+    return JaxAdapter()
+
+
+@pytest.mark.parametrize(("direct", "adapted", "expected"), FACTS)
+def test_fact(
+    adapter: JaxAdapter, direct: Callable[[], Any], adapted: Callable[..., Any], expected: Any
+) -> None:
+    through_adapter, in_jax = adapted(adapter), direct()
+    assert through_adapter == in_jax, "the adapter answers differently from jax: it changed a behaviour"
+    assert in_jax == expected
