@@ -112,8 +112,8 @@ def _pattern_of(messages: list[str]) -> str:
     general = [_NUMBER.sub("*", re.sub(r"\[[^\]]*\]", "*", message)) for message in messages]
     prefix = _shared(general)
     prefix = prefix[: prefix.find("(")] if "(" in prefix else prefix
-    if len(general) == 1 and prefix == general[0]:
-        return _tidy(prefix)
+    if len(general) == 1:
+        return _tidy(prefix if prefix == general[0] else prefix.rstrip() + "*")
     ends = [re.sub(r"\s*\([^()]*\)$", "", message) for message in general]
     suffix = _shared([end[::-1] for end in ends])[::-1]
     suffix = suffix[suffix.rfind(")") + 1 :] if ")" in suffix else suffix

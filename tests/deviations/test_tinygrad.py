@@ -5,6 +5,8 @@ and asserts what the entry's reason says tinygrad does. When one fails, tinygrad
 spec and remove the entry. Needs ``clang`` on PATH for tinygrad's CPU device.
 """
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -315,6 +317,15 @@ def test_leaf_grad__non_leaf_grad_unpopulated():
     y = 2 * x
     (y * y).sum().backward()
     np.testing.assert_allclose(y.grad.numpy(), 4 * X, rtol=1e-6)
+
+
+def test_leaf_grad__non_leaf_grad_read_warns():
+    x = Tensor(X)  # tinygrad tracks what backward reaches: no flag to set
+    y = 2 * x
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        assert y.grad is None
+    assert seen == []
 
 
 def bare_tensor_accepted():
