@@ -119,7 +119,10 @@ def _pattern_of(messages: list[str]) -> str:
     suffix = suffix[suffix.rfind(")") + 1 :] if ")" in suffix else suffix
     if len(prefix) + len(suffix) > min(len(end) for end in ends):
         suffix = ""  # the messages are all one text: the prefix holds it
-    return _tidy(f"{prefix}*{suffix}" if suffix.strip() else f"{prefix.rstrip()}*")
+    if not suffix.strip():
+        return _tidy(f"{prefix.rstrip()}*")
+    tail = "" if all(message.endswith(suffix) for message in general) else "*"  # a dropped parenthesis
+    return _tidy(f"{prefix}*{suffix}{tail}")
 
 
 def _shared(texts: list[str]) -> str:
