@@ -35,11 +35,12 @@ MOST = 6  # snippets run a target: each costs an interpreter importing torch
 def test_snippets_run_as_printed(tmp_path: Path, run: tuple[str, list[str]]) -> None:
     target, selection = run
     report = tmp_path / "report.json"
+    command = [
+        sys.executable, "-m", "pytest", f"--target={target}", "--hypothesis-profile=ci", "-p",
+        "no:cacheprovider", "-q", f"--conformance-report={report}", *selection,
+    ]  # fmt: skip
     subprocess.run(
-        [
-            sys.executable, "-m", "pytest", f"--target={target}", "--hypothesis-profile=ci", "-p",
-            "no:cacheprovider", "-q", f"--conformance-report={report}", *selection,
-        ],  # fmt: skip
+        command,
         cwd=REPO_ROOT,
         capture_output=True,
         check=False,
