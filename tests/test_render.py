@@ -40,7 +40,9 @@ def shared_reports(tmp_path_factory):
         return scaled, torch_report
     where.mkdir(exist_ok=True)
     where.joinpath("myadapters.py").write_text(ADAPTERS)
-    where.joinpath("scaled.deviations").write_text('vector_backward.random_v  "* on target \'scaled\'*"  # gradients are scaled\n')
+    where.joinpath("scaled.deviations").write_text(
+        "vector_backward.random_v  \"* on target 'scaled'*\"  # gradients are scaled\n"
+    )
     run = subprocess.run(
         [sys.executable, "-c", RUNS, SUBSET],
         cwd=where,

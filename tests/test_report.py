@@ -14,7 +14,9 @@ import torch
 SCHEMA_PATH = Path(__file__).parent.parent / "docs" / "report.schema.json"
 
 ADAPTERS = (Path(__file__).parent / "engines" / "scaled.py").read_text()  # written as myadapters.py
-DEVIATIONS = 'vector_backward.random_v  "* on target \'scaled\'*"  # gradients are scaled\nnosuch.spec  "*"  # stale\n'
+DEVIATIONS = (
+    'vector_backward.random_v  "* on target \'scaled\'*"  # gradients are scaled\nnosuch.spec  "*"  # stale\n'
+)
 SUBSET = "repeated_backward_adds or node_names or random_v or ones_equals_sum"
 
 
@@ -204,7 +206,9 @@ class Crashing(TorchAdapter):
         raise KeyboardInterrupt if False else ZeroDivisionError("no zeroing today")
 """
     )
-    pytester.path.joinpath("passing.deviations").write_text('accumulation.repeated_backward_adds  "*"  # listed\n')
+    pytester.path.joinpath("passing.deviations").write_text(
+        'accumulation.repeated_backward_adds  "*"  # listed\n'
+    )
     pytester.syspathinsert()
     result = pytester.runpytest(
         "-p",
