@@ -82,7 +82,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="fork: run each check in a forked process of its own, so that a target that crashes or exits "
         "the process fails that check and the run goes on; none: in the pytest process. Default: fork "
-        "where the platform can fork.",
+        "where the platform can fork, none under --pdb or --trace.",
     )
     group.addoption(
         "--check-timeout",
@@ -176,6 +176,12 @@ class ConformancePlugin:
             f"capabilities: {', '.join(has) or 'none'}",
             f"lacks: {', '.join(lacks) or 'nothing'}",
         ]
+        limit = self.session.time_limit()
+        lines.append(
+            f"isolation: {self.session.isolation}"
+            + (" (each check in a forked worker process)" if self.session.isolation == "fork" else "")
+            + f"; time limit: {'none' if limit is None else f'{limit:g} s a check'}"
+        )
         if self.session.deviations_path is not None:
             lines.append(
                 f"known deviations: {self.session.deviations_path} ({len(self.session.deviations)} entries)"

@@ -57,7 +57,8 @@ class ConformanceSession:
         strict = bool(config.getoption("strict_unsupported") or config.getoption("strict", False))
         from conformance.isolation import FORK, NONE, ProcessEnded, can_fork, probe
 
-        isolation = config.getoption("isolation") or (FORK if can_fork() else NONE)
+        debugging = config.getoption("usepdb", False) or config.getoption("trace", False)
+        isolation = config.getoption("isolation") or (FORK if can_fork() and not debugging else NONE)
         if isolation == FORK and not can_fork():
             raise pytest.UsageError("--isolation=fork: this platform cannot fork; use --isolation=none")
         try:  # with fork isolation, asked in a child: this process must not start the engine
