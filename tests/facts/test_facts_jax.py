@@ -19,25 +19,11 @@ optimizers = pytest.importorskip("jax.example_libraries.optimizers")
 
 from conformance.adapter import Capability  # noqa: E402  (after the engine's importorskip)
 from targets.jax import JaxAdapter  # noqa: E402
+from tests.facts import answer, dtype_name, values  # noqa: E402
 
 X64 = np.array([0.5, -1.0, 2.0])
 X32 = X64.astype(np.float32)
 INT64 = np.array([1, 2, 3])
-
-
-def answer(call: Callable[..., Any], *args: Any) -> Any:
-    try:
-        return call(*args)
-    except Exception as error:
-        return f"raises {type(error).__name__}"
-
-
-def dtype_name(array: Any) -> str:
-    return np.asarray(array).dtype.name
-
-
-def values(array: Any) -> list[float]:
-    return np.asarray(array, dtype=np.float64).tolist()
 
 
 def vjp_grad(ag: JaxAdapter, function: Callable[..., Any], x: np.ndarray) -> Any:

@@ -18,17 +18,11 @@ optimizers = pytest.importorskip("mlx.optimizers")
 
 from conformance.adapter import Capability  # noqa: E402  (after the engine's importorskip)
 from targets.mlx import MlxAdapter  # noqa: E402
+from tests.facts import answer  # noqa: E402
 
 X64 = np.array([0.5, -1.0, 2.0])
 X32 = X64.astype(np.float32)
 INT64 = np.array([1, 2, 3])
-
-
-def answer(call: Callable[..., Any], *args: Any) -> Any:
-    try:
-        return call(*args)
-    except Exception as error:
-        return f"raises {type(error).__name__}"
 
 
 def dtype_name(array: Any) -> str:

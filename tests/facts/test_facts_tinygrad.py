@@ -19,18 +19,12 @@ optim = pytest.importorskip("tinygrad.nn.optim")
 
 from conformance.adapter import Capability  # noqa: E402  (after the engine's importorskip)
 from targets.tinygrad import TinygradAdapter  # noqa: E402
+from tests.facts import answer  # noqa: E402
 
 Tensor = tinygrad.Tensor
 X32 = np.array([0.5, -1.0, 2.0], dtype=np.float32)
 X64 = X32.astype(np.float64)
 INT64 = np.array([1, 2, 3])
-
-
-def answer(call: Callable[..., Any], *args: Any) -> Any:
-    try:
-        return call(*args)
-    except Exception as error:
-        return f"raises {type(error).__name__}"
 
 
 def tensor(data: np.ndarray) -> Any:
