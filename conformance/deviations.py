@@ -149,6 +149,7 @@ def pin(target: str, path: Path | None, pytest_args: list[str]) -> int:
     import tempfile
 
     from conformance.resolve import resolve_target
+    from conformance.spec import spec_id_of_nodeid
 
     path = path or getattr(resolve_target(target), "deviations", None)
     if path is None or not Path(path).is_file():
@@ -166,7 +167,7 @@ def pin(target: str, path: Path | None, pytest_args: list[str]) -> int:
         for nodeid in collected
         if "::test_" in nodeid
         and any(
-            entry.matches(_spec_id_of(nodeid), nodeid.partition("[")[2].removesuffix("]"))
+            entry.matches(spec_id_of_nodeid(nodeid), nodeid.partition("[")[2].removesuffix("]"))
             for entry in entries
         )
     ]
@@ -198,12 +199,6 @@ def pin(target: str, path: Path | None, pytest_args: list[str]) -> int:
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(f"pinned {path}; read the patterns before committing them", file=sys.stderr)
     return 0
-
-
-def _spec_id_of(nodeid: str) -> str:
-    """``conformance/specs/shape_ops.py::test_squeeze[cpu-...]`` -> ``shape_ops.squeeze``."""
-    path, _, test = nodeid.partition("::")
-    return f"{Path(path).stem}.{test.partition('[')[0].removeprefix('test_')}"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -21,7 +21,7 @@ from conformance.deviations import Deviation
 from conformance.outcomes import UNSUPPORTED_PREFIX, CheckResult, Outcome
 from conformance.resolve import target_choices
 from conformance.session import SESSION, ConformanceSession
-from conformance.spec import TUTORIAL_CELLS, Spec, all_specs, spec_of, specs_directory
+from conformance.spec import TUTORIAL_CELLS, Spec, all_specs, spec_id_of_nodeid, spec_of, specs_directory
 
 settings.register_profile("dev", max_examples=10, deadline=None)
 settings.register_profile(
@@ -280,9 +280,7 @@ class ConformancePlugin:
 
     def _spec_of_nodeid(self, nodeid: str) -> Spec | None:
         """``.../specs/accumulation.py::test_zero_resets[cpu]`` -> the spec ``accumulation.zero_resets``."""
-        path, _, test = nodeid.partition("::")
-        name = test.partition("[")[0].removeprefix("test_")
-        return self._specs().get(f"{Path(path).stem}.{name}")
+        return self._specs().get(spec_id_of_nodeid(nodeid))
 
     def _isolated(self, item: pytest.Item) -> bool:
         """A spec check that runs target code: not one skipped or unsupported before it starts."""

@@ -16,6 +16,7 @@ import pkgutil
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
@@ -124,3 +125,9 @@ def all_specs() -> list[Spec]:
 def specs_directory() -> str:
     package = importlib.import_module(SPECS_PACKAGE)
     return str(next(iter(package.__path__)))
+
+
+def spec_id_of_nodeid(nodeid: str) -> str:
+    """``.../specs/accumulation.py::test_zero_resets[cpu]`` -> ``accumulation.zero_resets``."""
+    path, _, test = nodeid.partition("::")
+    return f"{Path(path).stem}.{test.partition('[')[0].removeprefix('test_')}"

@@ -9,12 +9,10 @@ the adapter has changed a behaviour. Needs dezero 0.0.13 on numpy<1.24 (tox env 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 import pytest
-
-from conformance.adapter import Unsupported
 
 dezero = pytest.importorskip(
     "dezero", reason="dezero is not installed here; it runs in its own env (numpy<1.24, tox -e dezero)"
@@ -22,6 +20,7 @@ dezero = pytest.importorskip(
 F = dezero.functions
 
 from targets.dezero import DezeroAdapter  # noqa: E402  # imports dezero
+from tests.facts import Fact, outcome  # noqa: E402
 
 # dezero 0.0.13 uses np.int, deprecated in numpy 1.20 and gone in 1.24: it warns on import
 pytestmark = pytest.mark.filterwarnings("ignore:`np.int` is a deprecated alias:DeprecationWarning")
@@ -37,23 +36,6 @@ def tensor(data: np.ndarray, *, requires_grad: bool = False) -> Any:
 def grad_of(x: Any) -> Any:
     grad = ag.grad(x)
     return None if grad is None else ag.numpy(grad).tolist()
-
-
-def outcome(action: Callable[[], Any]) -> str:
-    """What doing ``action`` comes to: the exception class raised, or that nothing was."""
-    try:
-        action()
-    except Unsupported:
-        return "unsupported"
-    except Exception as error:
-        return type(error).__name__
-    return "nothing raised"
-
-
-class Fact(NamedTuple):
-    answer: Any
-    engine: Callable[[], Any]  # asked in dezero's own API
-    adapter: Callable[[], Any]  # asked through the adapter
 
 
 def engine_backward(program: Callable[[Any], Any], x: Any) -> Any:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 import pytest
@@ -23,6 +23,7 @@ nn = pytest.importorskip("micrograd.nn")
 Value = engine.Value
 
 from targets.micrograd import MicrogradAdapter  # noqa: E402  # imports micrograd
+from tests.facts import Fact  # noqa: E402
 
 TWO = np.array(2.0, dtype=np.float32)
 ag = MicrogradAdapter()
@@ -43,12 +44,6 @@ def offered(action: Callable[[], Any]) -> bool:
 
 def read(grad: Any) -> Any:
     return ag.numpy(grad).item()
-
-
-class Fact(NamedTuple):
-    answer: Any
-    engine: Callable[[], Any]  # asked with micrograd's Value alone
-    adapter: Callable[[], Any]  # asked through the adapter
 
 
 def engine_second_pass() -> tuple[Any, Any]:

@@ -10,16 +10,15 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 import pytest
 
-from conformance.adapter import Unsupported
-
 mg = pytest.importorskip("mygrad")
 
 from targets.mygrad import MygradAdapter  # noqa: E402  # imports mygrad
+from tests.facts import Fact, outcome  # noqa: E402
 
 W = np.ones(3, dtype=np.float32)
 INTEGERS = np.arange(3)
@@ -30,25 +29,8 @@ def tensor(data: np.ndarray, *, requires_grad: bool = False) -> Any:
     return ag.tensor(data, device="cpu", requires_grad=requires_grad)
 
 
-def outcome(action: Callable[[], Any]) -> str:
-    """What doing ``action`` comes to: the exception class raised, or that nothing was."""
-    try:
-        action()
-    except Unsupported:
-        return "unsupported"
-    except Exception as error:
-        return type(error).__name__
-    return "nothing raised"
-
-
 def offered(action: Callable[[], Any]) -> bool:
     return outcome(action) != "unsupported"
-
-
-class Fact(NamedTuple):
-    answer: Any
-    engine: Callable[[], Any]  # asked in mygrad's own API
-    adapter: Callable[[], Any]  # asked through the adapter
 
 
 def engine_backward_twice() -> list[float]:

@@ -9,18 +9,17 @@ the adapter has changed a behaviour. Needs paddlepaddle (tox env ``paddle``).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 import pytest
-
-from conformance.adapter import Unsupported
 
 paddle = pytest.importorskip(
     "paddle", reason="paddlepaddle is not installed here; it runs in its own env (tox -e paddle)"
 )
 
 from targets.paddle import PaddleAdapter  # noqa: E402  # imports paddle
+from tests.facts import Fact, outcome  # noqa: E402
 
 # paddle warns on import when no ccache is on PATH
 pytestmark = pytest.mark.filterwarnings("ignore:No ccache found:UserWarning")
@@ -40,23 +39,6 @@ def tracked(data: np.ndarray) -> Any:
 
 def values(t: Any) -> Any:
     return None if t is None else ag.numpy(t).tolist()
-
-
-def outcome(action: Callable[[], Any]) -> str:
-    """What doing ``action`` comes to: the exception class raised, or that nothing was."""
-    try:
-        action()
-    except Unsupported:
-        return "unsupported"
-    except Exception as error:
-        return type(error).__name__
-    return "nothing raised"
-
-
-class Fact(NamedTuple):
-    answer: Any
-    engine: Callable[[], Any]  # asked in paddle's own API
-    adapter: Callable[[], Any]  # asked through the adapter
 
 
 def engine_grad(data: np.ndarray, program: Callable[[Any], Any]) -> Any:

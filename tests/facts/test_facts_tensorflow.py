@@ -10,7 +10,7 @@ the adapter must say unsupported. Needs tensorflow-cpu (tox env ``tensorflow``).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 import pytest
@@ -22,6 +22,7 @@ tf = pytest.importorskip(
 )
 
 from targets.tensorflow import TensorflowAdapter  # noqa: E402  # imports tensorflow
+from tests.facts import Fact  # noqa: E402
 
 W = np.ones(3, dtype=np.float32)
 ag = TensorflowAdapter()
@@ -78,12 +79,6 @@ def adapter_assign_add() -> list[float]:
     v = tensor(W, requires_grad=True)
     ag.add_(v, 1.0)
     return ag.numpy(v).tolist()
-
-
-class Fact(NamedTuple):
-    answer: Any
-    engine: Callable[[], Any]  # asked in TensorFlow's own API
-    adapter: Callable[[], Any]  # asked through the adapter
 
 
 FACTS = {
