@@ -6,7 +6,10 @@ An adapter translates; it never implements what the engine lacks. It has two lay
   with ``sum`` and ``mean``, and take a vector-Jacobian product of a function;
 * stateful capabilities, each declared in ``capabilities``: requires_grad flags, ``backward`` and
   ``.grad``, zeroing, ``detach``/``detach_``, ``no_grad``, graph nodes and their names, in-place
-  arithmetic, an SGD optimizer.
+  arithmetic, an SGD optimizer and its options, ``autograd.grad`` and ``create_graph``, hooks, in-place
+  operations on results and views, the grad modes and ``inference_mode``;
+* ``vjp_nested``, the functional route to higher derivatives: a vjp inside a function that ``vjp``
+  differentiates (``jax.vjp`` inside ``jax.vjp``), declared as ``NESTED_VJP``.
 
 A spec that needs a capability the target does not declare is reported *unsupported* with the reason,
 counted apart from passes and failures. Arithmetic in spec programs uses the engine's own Python
@@ -55,9 +58,18 @@ class Capability(enum.Enum):
     INPLACE = "in-place arithmetic"  # x.add_(1) changes a tensor in place
     INTEGER_TENSORS = "integer tensors"  # tensors of integer dtype can be made
     SGD = "SGD optimizer"  # optim.SGD(params, lr) with step() and zero_grad()
+    SGD_OPTIONS = "SGD options"  # momentum, dampening, weight_decay, nesterov, maximize, parameter
+    # groups, zero_grad(set_to_none=False); an option the engine lacks raises Unsupported on its own
+    AUTOGRAD_GRAD = "autograd.grad"  # gradients of outputs returned, .grad untouched
+    CREATE_GRAPH = "create_graph"  # autograd.grad(create_graph=True) returns differentiable gradients
+    NESTED_VJP = "vjp of vjp"  # vjp_nested(): a vjp inside a function that vjp differentiates
+    HOOKS = "hooks"  # t.register_hook(fn) and the handle's remove()
+    INPLACE_OPS = "in-place operations"  # mul_ and index assignment on results and views, .data
+    GRAD_MODES = "grad modes"  # set_grad_enabled (function and context), enable_grad, is_grad_enabled
+    INFERENCE_MODE = "inference_mode"  # inference_mode() and is_inference()
 
 
-STATEFUL = frozenset(Capability) - {Capability.VJP, Capability.INTEGER_TENSORS}
+STATEFUL = frozenset(Capability) - {Capability.VJP, Capability.INTEGER_TENSORS, Capability.NESTED_VJP}
 """Every capability that needs tensors with state; a purely functional engine has none of them."""
 
 
@@ -155,6 +167,28 @@ class BaseAdapter:
         self.backward(out, gradient)
         return out, [self.grad(leaf) for leaf in leaves]
 
+    def vjp_nested(
+        self,
+        function: Callable[..., Tensor],
+        primals: Sequence[Tensor],
+        cotangent: Tensor | None,
+    ) -> tuple[Tensor, list[Tensor | None]]:
+        """The vjp of ``function`` at the engine's own tensors ``primals``, inside a function that
+        :meth:`vjp` (or another ``vjp_nested``) differentiates: the gradients it returns must be
+        differentiable in turn (second derivatives, Hessian-vector products). ``cotangent`` None means
+        a single-valued output. The default uses :meth:`grad_of` with ``create_graph=True``."""
+        if Capability.CREATE_GRAPH not in self.capabilities:
+            raise Unsupported(Capability.NESTED_VJP.value)
+        out = function(*primals)
+        grads = self.grad_of(
+            [out],
+            list(primals),
+            None if cotangent is None else [cotangent],
+            create_graph=True,
+            allow_unused=True,
+        )
+        return out, list(grads)
+
     requires_grad = _missing(Capability.TRACKING)  # (t) -> bool
     requires_grad_ = _missing(Capability.SET_REQUIRES_GRAD)  # (t, flag) -> t, in place
     is_leaf = _missing(Capability.GRAPH_NODES)  # (t) -> bool
@@ -168,9 +202,32 @@ class BaseAdapter:
     detach_ = _missing(Capability.DETACH_INPLACE)  # (t) -> Tensor, t untracked in place
     shares_storage = _missing(Capability.SHARED_STORAGE)  # (a, b) -> bool
     add_ = _missing(Capability.INPLACE)  # (t, number) -> None, t += number in place
-    sgd = _missing(Capability.SGD)  # (params: list, lr) -> optimizer
+    sgd = _missing(Capability.SGD)  # (params, lr, **options) -> optimizer; params: tensors or groups
+    # (dicts with "params" and options, as torch takes them); options: momentum, dampening,
+    # weight_decay, nesterov, maximize; one the engine lacks raises Unsupported("SGD <option>")
     step = _missing(Capability.SGD)  # (optimizer) -> None
-    zero_grad = _missing(Capability.SGD)  # (optimizer) -> None
+    zero_grad = _missing(Capability.SGD)  # (optimizer, set_to_none=True) -> None
+    # (outputs, inputs, grad_outputs=None, *, retain_graph=None, create_graph=False,
+    #  allow_unused=False) -> list[Tensor | None], as torch.autograd.grad, .grad of no tensor touched
+    grad_of = _missing(Capability.AUTOGRAD_GRAD)
+    register_hook = _missing(Capability.HOOKS)  # (t, hook) -> handle; hook(grad) -> Tensor | None
+    remove_hook = _missing(Capability.HOOKS)  # (handle) -> None
+    mul_ = _missing(Capability.INPLACE_OPS)  # (t, number) -> None, t *= number in place
+    setitem = _missing(Capability.INPLACE_OPS)  # (t, index, value) -> None: t[index] = value
+    data_of = _missing(Capability.INPLACE_OPS)  # (t) -> Tensor: t.data, an untracked alias of t
+    set_grad_enabled = _missing(Capability.GRAD_MODES)  # (flag) -> None, as a function
+    is_grad_enabled = _missing(Capability.GRAD_MODES)  # () -> bool
+    is_inference = _missing(Capability.INFERENCE_MODE)  # (t) -> bool
+
+    def grad_enabled(self, flag: bool) -> AbstractContextManager[Any]:
+        """``with torch.set_grad_enabled(flag):``"""
+        raise Unsupported(Capability.GRAD_MODES.value)
+
+    def enable_grad(self) -> AbstractContextManager[Any]:
+        raise Unsupported(Capability.GRAD_MODES.value)
+
+    def inference_mode(self) -> AbstractContextManager[Any]:
+        raise Unsupported(Capability.INFERENCE_MODE.value)
 
     def no_grad(self) -> AbstractContextManager[Any]:
         raise Unsupported(Capability.NO_GRAD.value)

@@ -57,7 +57,8 @@ from reference.oracles import directional_derivative, inner_product
 
 VIA_BACKWARD = "backward"
 VIA_VJP = "vjp"
-_VIA_NEEDS = {VIA_BACKWARD: Capability.BACKWARD, VIA_VJP: Capability.VJP}
+VIA_GRAD = "grad"  # autograd.grad: the gradients returned, no .grad touched
+_VIA_NEEDS = {VIA_BACKWARD: Capability.BACKWARD, VIA_VJP: Capability.VJP, VIA_GRAD: Capability.AUTOGRAD_GRAD}
 _PLAIN = (np.ndarray, np.generic, bool, int, float, str, type(None), Raised)
 
 
@@ -292,7 +293,7 @@ class Conformance:
         """Differentiate ``function(ag, **inputs)`` on both engines and compare value and gradients.
 
         ``via="backward"`` uses tensors that require grad, ``backward(cotangent)`` and ``.grad``;
-        ``via="vjp"`` uses the adapter's vector-Jacobian product. ``expect(**inputs)`` gives the
+        ``via="vjp"`` uses the adapter's vector-Jacobian product; ``via="grad"`` uses autograd.grad. ``expect(**inputs)`` gives the
         closed-form gradients, checked on the reference. The target's gradients are also checked
         against a float64 central-difference inner product, which needs no engine at all, unless
         ``oracle=False`` (at a kink, where no finite difference is the derivative).
@@ -522,7 +523,7 @@ class Conformance:
 
 _VOCABULARY = (
     {"cpu", "cuda", "gpu", "mps", "python"},
-    {"backward", "vjp"},
+    {"backward", "vjp", "grad"},
     {"float16", "float32", "float64"},
 )
 
@@ -608,7 +609,12 @@ def _differentiate(
     adapter: Any = ag.adapter  # the stateful methods are optional, so not in the Protocol
     leaves = {name: ag.tensor(value, requires_grad=True) for name, value in inputs.items()}
     out = function(ag, **leaves)
-    adapter.backward(out, None if cotangent is None else ag.tensor(cotangent))
+    gradient = None if cotangent is None else ag.tensor(cotangent)
+    if via == VIA_GRAD:
+        return out, list(
+            adapter.grad_of([out], list(leaves.values()), None if gradient is None else [gradient])
+        )
+    adapter.backward(out, gradient)
     return out, [adapter.grad(leaf) for leaf in leaves.values()]
 
 

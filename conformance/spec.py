@@ -110,6 +110,23 @@ def over_routes(*, with_gradient: bool = False) -> pytest.MarkDecorator:
     )
 
 
+def over_higher_order_routes() -> pytest.MarkDecorator:
+    """Parametrize ``via`` over the two routes to a second derivative: ``backward``, autograd.grad with
+    create_graph=True and then backward (torch's way), and ``vjp``, a vjp of a vjp (jax's way)."""
+    return pytest.mark.parametrize(
+        "via",
+        [
+            pytest.param(
+                "backward",
+                marks=pytest.mark.conformance_needs(
+                    Capability.BACKWARD, Capability.AUTOGRAD_GRAD, Capability.CREATE_GRAPH
+                ),
+            ),
+            pytest.param("vjp", marks=pytest.mark.conformance_needs(Capability.VJP, Capability.NESTED_VJP)),
+        ],
+    )
+
+
 def spec_of(function: Any) -> Spec | None:
     return getattr(function, "__conformance_spec__", None)
 

@@ -119,3 +119,57 @@ def reduce_to_shape(gradient: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
         if side == 1 and gradient.shape[axis] != 1:
             gradient = gradient.sum(axis=axis, keepdims=True)
     return gradient
+
+
+# Second derivatives in closed form, for the higher-order specs: d/dx of the gradient of sum(f(x)).
+
+SECOND_DERIVATIVES: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "exp": np.exp,
+    "log": lambda x: -1 / x**2,
+    "sqrt": lambda x: -0.25 * x**-1.5,
+    "sin": lambda x: -np.sin(x),
+    "cos": lambda x: -np.cos(x),
+    "tanh": lambda x: -2 * np.tanh(x) * (1 - np.tanh(x) ** 2),
+    "sigmoid": lambda x: _sigmoid(x) * (1 - _sigmoid(x)) * (1 - 2 * _sigmoid(x)),
+    "reciprocal": lambda x: 2 / x**3,
+    "cube": lambda x: 6 * x,  # x ** 3
+}
+"""f'' for smooth unary functions, in float64; ``cube`` is ``x ** 3``, pow with a scalar exponent."""
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1 / (1 + np.exp(-x))
+
+
+def second_derivative(name: str, x: np.ndarray) -> np.ndarray:
+    """f''(x) for the unary function ``name`` of :data:`SECOND_DERIVATIVES`, in float64."""
+    return np.asarray(SECOND_DERIVATIVES[name](np.asarray(x, dtype=np.float64)), dtype=np.float64)
+
+
+def sgd_steps(
+    w: np.ndarray,
+    gradient: Callable[[np.ndarray], np.ndarray],
+    *,
+    lr: float,
+    steps: int,
+    momentum: float = 0.0,
+    dampening: float = 0.0,
+    weight_decay: float = 0.0,
+    nesterov: bool = False,
+    maximize: bool = False,
+) -> np.ndarray:
+    """The parameters after ``steps`` steps of torch.optim.SGD as its documentation writes the
+    algorithm, in float64; ``gradient(w)`` is the loss's gradient at w. The first step's momentum
+    buffer is the gradient itself (no dampening)."""
+    w = np.asarray(w, dtype=np.float64).copy()
+    buffer = None
+    for _ in range(steps):
+        g = gradient(w)
+        g = -g if maximize else g
+        if weight_decay:
+            g = g + weight_decay * w
+        if momentum:
+            buffer = g.copy() if buffer is None else momentum * buffer + (1 - dampening) * g
+            g = g + momentum * buffer if nesterov else buffer
+        w = w - lr * g
+    return w

@@ -29,6 +29,7 @@ class TorchLikeAdapter(BaseAdapter):
     capabilities: ClassVar[frozenset[Capability]] = STATEFUL | {
         Capability.VJP,
         Capability.INTEGER_TENSORS,
+        Capability.NESTED_VJP,
     }
 
     def __init__(self, module: ModuleType | None = None) -> None:
@@ -114,22 +115,121 @@ class TorchLikeAdapter(BaseAdapter):
     def no_grad(self) -> AbstractContextManager[Any]:
         return self.module.no_grad()
 
-    def sgd(self, params: Any, lr: float) -> Any:
-        return self.module.optim.SGD(params, lr=lr)
+    def sgd(self, params: Any, lr: float, **options: Any) -> Any:
+        return self.module.optim.SGD(params, lr=lr, **options)
 
     def step(self, optimizer: Any) -> None:
         optimizer.step()
 
-    def zero_grad(self, optimizer: Any) -> None:
-        optimizer.zero_grad()
+    def zero_grad(self, optimizer: Any, set_to_none: bool = True) -> None:
+        if set_to_none:
+            optimizer.zero_grad()  # the default as the engine has it: what zero_grad_sets_none measures
+        else:
+            optimizer.zero_grad(set_to_none=False)
+
+    def grad_of(
+        self,
+        outputs: Any,
+        inputs: Any,
+        grad_outputs: Any = None,
+        *,
+        retain_graph: bool | None = None,
+        create_graph: bool = False,
+        allow_unused: bool = False,
+    ) -> list[Tensor | None]:
+        return list(
+            self.module.autograd.grad(
+                outputs,
+                inputs,
+                grad_outputs,
+                retain_graph=retain_graph,
+                create_graph=create_graph,
+                allow_unused=allow_unused,
+            )
+        )
+
+    def register_hook(self, tensor: Tensor, hook: Callable[[Tensor], Tensor | None]) -> Any:
+        return tensor.register_hook(hook)
+
+    def remove_hook(self, handle: Any) -> None:
+        handle.remove()
+
+    def mul_(self, tensor: Tensor, number: float) -> None:
+        tensor.mul_(number)
+
+    def setitem(self, tensor: Tensor, index: Any, value: Any) -> None:
+        tensor[index] = value
+
+    def data_of(self, tensor: Tensor) -> Tensor:
+        return tensor.data
+
+    def set_grad_enabled(self, flag: bool) -> None:
+        self.module.set_grad_enabled(flag)
+
+    def grad_enabled(self, flag: bool) -> AbstractContextManager[Any]:
+        return self.module.set_grad_enabled(flag)  # type: ignore[no-any-return]
+
+    def is_grad_enabled(self) -> bool:
+        return bool(self.module.is_grad_enabled())
+
+    def enable_grad(self) -> AbstractContextManager[Any]:
+        return self.module.enable_grad()  # type: ignore[no-any-return]
+
+    def inference_mode(self) -> AbstractContextManager[Any]:
+        return self.module.inference_mode()  # type: ignore[no-any-return]
+
+    def is_inference(self, tensor: Tensor) -> bool:
+        return bool(tensor.is_inference())
 
 
 def is_torch_like(module: ModuleType) -> bool:
     return all(callable(getattr(module, attribute, None)) for attribute in TORCH_LIKE_API)
 
 
+CAPABILITY_API: dict[Capability, tuple[str, ...]] = {
+    Capability.AUTOGRAD_GRAD: ("autograd.grad",),
+    Capability.CREATE_GRAPH: ("autograd.grad",),
+    Capability.HOOKS: (".register_hook",),
+    Capability.INPLACE_OPS: (".mul_", ".__setitem__", ".data"),
+    Capability.GRAD_MODES: ("set_grad_enabled", "enable_grad", "is_grad_enabled"),
+    Capability.INFERENCE_MODE: ("inference_mode", ".is_inference"),
+}
+"""What a torch-like module must have for each capability beyond the tutorial's: a module that lacks
+one is not declared to have it (its specs are unsupported, not failed by a missing attribute)."""
+
+
+def offers_api(module: ModuleType, path: str) -> bool:
+    """Whether ``module`` has ``path``: ``"autograd.grad"`` on the module, ``".mul_"`` on its tensors."""
+    owner: Any = module
+    if path.startswith("."):
+        try:
+            owner = module.tensor([0.0])
+        except Exception:  # a module whose tensor() refuses a list: judged by its Tensor type
+            owner = getattr(module, "Tensor", None)
+        path = path[1:]
+    for part in path.split("."):
+        if not hasattr(owner, part):
+            return False
+        owner = getattr(owner, part)
+    return True
+
+
 def adapter_for_module(module: ModuleType) -> TorchLikeAdapter:
-    """Wrap a torch-like module: ``adapter_for_module(importlib.import_module("mine"))``."""
+    """Wrap a torch-like module: ``adapter_for_module(importlib.import_module("mine"))``.
+
+    The capabilities beyond the tutorial's are declared where the module has their API
+    (:data:`CAPABILITY_API`); ``NESTED_VJP`` follows ``CREATE_GRAPH``. A module may narrow them with
+    ``__conformance_lacks__ = {"create_graph"}`` (capabilities by their report spelling) for what it
+    has the API of but does not do."""
     adapter = TorchLikeAdapter(module)
     adapter.name = module.__name__  # type: ignore[misc]  # the target is named by its module
+    lacks = {Capability(value) for value in getattr(module, "__conformance_lacks__", ())}
+    lacks |= {
+        capability
+        for capability, paths in CAPABILITY_API.items()
+        if not all(offers_api(module, path) for path in paths)
+    }
+    if Capability.CREATE_GRAPH not in lacks:
+        adapter.capabilities = adapter.capabilities | {Capability.NESTED_VJP}  # type: ignore[misc]
+    adapter.capabilities = adapter.capabilities - lacks  # type: ignore[misc]
     return adapter
