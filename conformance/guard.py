@@ -66,12 +66,7 @@ class Snapshot:
 
     def changes(self) -> list[str]:
         """What differs now, in words; restores every flag and attribute it can as it goes."""
-        found = []
-        now = _flags()
-        for name, before in self.flags.items():
-            if now[name] != before:
-                found.append(f"{name} was {before!r}, now {now[name]!r}")
-                _restore_flag(name, before)
+        found = self.flag_changes()
         for name, space in _namespaces().items():
             before_members, after = self.members[name], vars(space)
             if after == before_members or not before_members:
@@ -90,6 +85,16 @@ class Snapshot:
             found.append(
                 f"a non-daemon thread is left running ({names}): the process cannot exit while it runs"
             )
+        return found
+
+    def flag_changes(self) -> list[str]:
+        """The flags alone (grad mode, default dtype, ...) that differ now, restored as it goes."""
+        found = []
+        now = _flags()
+        for name, before in self.flags.items():
+            if now[name] != before:
+                found.append(f"{name} was {before!r}, now {now[name]!r}")
+                _restore_flag(name, before)
         return found
 
 

@@ -229,7 +229,7 @@ def adapter_for_module(module: ModuleType) -> TorchLikeAdapter:
         for capability, paths in CAPABILITY_API.items()
         if not all(offers_api(module, path) for path in paths)
     }
-    if Capability.CREATE_GRAPH not in lacks:
-        adapter.capabilities = adapter.capabilities | {Capability.NESTED_VJP}  # type: ignore[misc]
+    if Capability.CREATE_GRAPH in lacks:
+        lacks.add(Capability.NESTED_VJP)  # the default vjp_nested is autograd.grad(create_graph=True)
     adapter.capabilities = adapter.capabilities - lacks  # type: ignore[misc]
     return adapter

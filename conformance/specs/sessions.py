@@ -1,0 +1,244 @@
+"""Random autograd sessions, run in lock-step on torch and on the target.
+
+Beyond the tutorial. A hypothesis state machine draws a session step by step: make leaves, apply
+catalogue operators and arithmetic, backward (with and without a gradient, retaining the graph or
+not), autograd.grad, zero a gradient; and in the stateful sessions also detach and detach_,
+requires_grad_, enter and leave no_grad, in-place arithmetic and an SGD step. Each step runs on torch
+and on the target (:mod:`conformance.lockstep`); after every step the values of every tensor, the
+.grad of every leaf, the requires_grad flags, leaf-ness and the presence of a node are compared, and so
+is whether the step was refused. Steps the target does not declare are never drawn for it. A failing
+session shrinks to the fewest steps and prints them as one standalone program.
+
+Two specs, so that a deviation in the stateful steps leaves the backward sessions measured. Values
+stay bounded (sin, tanh, sigmoid, neg, small factors), so that float32 rounding never decides.
+"""
+
+from hypothesis import reject, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    Bundle,
+    RuleBasedStateMachine,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
+
+from conformance.adapter import Capability
+from conformance.lockstep import Lockstep, UnsupportedStep
+from conformance.spec import BEYOND_TUTORIAL, over_dtypes, spec
+from conformance.strategies import arrays
+
+SHAPES = [(), (3,), (2, 3)]
+UNARY = ["neg", "sin", "tanh", "sigmoid"]
+STEPS = 12  # steps per session
+SESSIONS_PER_EXAMPLE = 3  # sessions per example of the hypothesis profile: a bug may need a rare order
+
+
+class Session(RuleBasedStateMachine):
+    """One session; :func:`run_session` binds the spec's ``conform``, dtype and which steps it draws."""
+
+    conform = None
+    dtype = "float32"
+    stateful = False  # the stateful steps as well as the backward ones
+
+    tensors = Bundle("tensors")
+    leaves = Bundle("leaves")
+
+    def __init__(self):
+        super().__init__()
+        self.session = Lockstep(self.conform, dtype=self.dtype)
+        self.names = []  # every tensor made, in order
+        self.leaf_names = []
+        self.results = []  # names of autograd.grad results
+        self.contexts = 0
+        self.shape = None
+
+    # -- what the target has --------------------------------------------------------------------------
+
+    def has(self, *capabilities):
+        return all(c in self.conform.target.capabilities for c in capabilities)
+
+    def new_name(self, prefix="t"):
+        return f"{prefix}{len(self.names) + len(self.results) + self.contexts}"
+
+    def run(self, expression, *, assign=None, leaving=False):
+        try:
+            return self.session.step(expression, assign=assign, leaving=leaving)
+        except UnsupportedStep:
+            reject()  # torch ran it already: the session cannot go on in lock-step
+
+    def made(self, name, refused):
+        if refused:
+            return None
+        self.names.append(name)
+        return name
+
+    # -- the steps ------------------------------------------------------------------------------------
+
+    @rule(targets=(leaves, tensors), data=st.data(), requires_grad=st.booleans())
+    def leaf(self, data, requires_grad):
+        if self.shape is None:
+            self.shape = data.draw(st.sampled_from(SHAPES), label="shape")
+        values = data.draw(
+            arrays(dtype=self.dtype, shape=self.shape, min_value=-2, max_value=2), label="values"
+        )
+        argument, name = self.session.input(values), self.new_name()
+        refused = self.run(f"ag.tensor({argument}, requires_grad={requires_grad})", assign=name)
+        if self.made(name, refused) is None:
+            return reject()
+        self.leaf_names.append(name)
+        return name
+
+    @rule(target=tensors, t=tensors, data=st.data())
+    def unary(self, t, data):
+        offered = [op for op in UNARY if self.conform.offers(op)]
+        if not offered:
+            return reject()
+        op, name = data.draw(st.sampled_from(offered), label="operator"), self.new_name()
+        return self.made(name, self.run(f'ag.op("{op}", {t})', assign=name)) or reject()
+
+    @rule(target=tensors, a=tensors, b=tensors, op=st.sampled_from(["+", "-", "*"]))
+    def binary(self, a, b, op):
+        name = self.new_name()
+        return self.made(name, self.run(f"{a} {op} {b}", assign=name)) or reject()
+
+    @rule(target=tensors, t=tensors, factor=st.sampled_from([0.5, 2.0, -1.0]))
+    def scale(self, t, factor):
+        name = self.new_name()
+        return self.made(name, self.run(f"{t} * {factor}", assign=name)) or reject()
+
+    @precondition(lambda self: self.has(Capability.BACKWARD))
+    @rule(t=tensors, data=st.data())
+    def backward(self, t, data):
+        retain = self.has(Capability.RETAIN_GRAPH) and data.draw(st.booleans(), label="retain_graph")
+        if self.has(Capability.BACKWARD_GRADIENT) and data.draw(st.booleans(), label="with a gradient"):
+            v = self.session.input(
+                data.draw(arrays(dtype=self.dtype, shape=self.shape, min_value=-2, max_value=2))
+            )
+            self.run(f"ag.backward({t}, ag.tensor({v}), retain_graph={retain})")
+        else:
+            self.run(f"ag.backward(ag.sum({t}), retain_graph={retain})")
+
+    @precondition(lambda self: self.has(Capability.AUTOGRAD_GRAD) and bool(self.leaf_names))
+    @rule(t=tensors, data=st.data())
+    def autograd_grad(self, t, data):
+        inputs = data.draw(st.lists(st.sampled_from(self.leaf_names), min_size=1, max_size=3, unique=True))
+        retain = self.has(Capability.RETAIN_GRAPH) and data.draw(st.booleans(), label="retain_graph")
+        name = f"g{len(self.results)}"
+        listed = ", ".join(inputs)
+        refused = self.run(
+            f"ag.grad_of([ag.sum({t})], [{listed}], retain_graph={retain}, allow_unused=True)", assign=name
+        )
+        if not refused:
+            self.results.append(name)
+
+    @precondition(lambda self: self.has(Capability.ZERO_GRAD))
+    @rule(leaf=leaves)
+    def zero_grad(self, leaf):
+        if self.session.on_reference(f"ag.grad({leaf})") is not None:
+            self.run(f"ag.zero_grad_of({leaf})")
+
+    # -- the stateful steps ---------------------------------------------------------------------------
+
+    @precondition(lambda self: self.stateful and self.has(Capability.DETACH))
+    @rule(target=tensors, t=tensors)
+    def detach(self, t):
+        name = self.new_name()
+        return self.made(name, self.run(f"ag.detach({t})", assign=name)) or reject()
+
+    @precondition(lambda self: self.stateful and self.has(Capability.DETACH_INPLACE))
+    @rule(t=tensors)
+    def detach_(self, t):
+        self.run(f"ag.detach_({t})")
+
+    @precondition(lambda self: self.stateful and self.has(Capability.SET_REQUIRES_GRAD))
+    @rule(t=tensors, flag=st.booleans())
+    def requires_grad_(self, t, flag):
+        self.run(f"ag.requires_grad_({t}, {flag})")
+
+    @precondition(lambda self: self.stateful and self.has(Capability.NO_GRAD) and len(self.session.open) < 2)
+    @rule()
+    def enter_no_grad(self):
+        name = f"c{len(self.session.open)}"
+        self.run("ag.no_grad()", assign=name)
+        self.run(f"{name}.__enter__()")
+        self.session.open.append(name)
+
+    @precondition(lambda self: self.stateful and bool(self.session.open))
+    @rule()
+    def leave_no_grad(self):
+        self.run(f"{self.session.open[-1]}.__exit__(None, None, None)", leaving=True)
+        self.session.open.pop()
+
+    @precondition(lambda self: self.stateful and self.has(Capability.INPLACE))
+    @rule(t=tensors, number=st.sampled_from([1.0, -0.5]))
+    def add_(self, t, number):
+        self.run(f"ag.add_({t}, {number})")
+
+    @precondition(lambda self: self.stateful and self.has(Capability.INPLACE_OPS))
+    @rule(t=tensors, number=st.sampled_from([0.5, -1.0]))
+    def mul_(self, t, number):
+        self.run(f"ag.mul_({t}, {number})")
+
+    @precondition(lambda self: self.stateful and self.has(Capability.SGD) and bool(self.leaf_names))
+    @rule(data=st.data())
+    def sgd_step(self, data):
+        params = data.draw(st.lists(st.sampled_from(self.leaf_names), min_size=1, max_size=3, unique=True))
+        self.run(f"ag.step(ag.sgd([{', '.join(params)}], 0.1))")
+
+    # -- after every step -------------------------------------------------------------------------
+
+    @invariant()
+    def agree(self):
+        self.session.check(self.observations())
+
+    def observations(self):
+        seen = {}
+        for name in self.names:
+            seen[name] = f"ag.numpy({name})"
+            if self.has(Capability.TRACKING):
+                seen[f"{name}.requires_grad"] = f"ag.requires_grad({name})"
+            if self.has(Capability.GRAPH_NODES):
+                seen[f"{name}.is_leaf"] = f"ag.is_leaf({name})"
+                seen[f"{name} has a node"] = f"ag.has_node({name})"
+        if self.has(Capability.BACKWARD):
+            seen.update({f"{leaf}.grad": f"ag.grad({leaf})" for leaf in self.leaf_names})
+        seen.update({name: name for name in self.results})
+        return seen
+
+    def teardown(self):
+        self.session.close([f"{c}.__exit__(None, None, None)" for c in reversed(self.session.open)])
+
+
+def run_session(conform, dtype, *, stateful):
+    """Run sessions of the machine against ``conform``'s target, as many as the profile's examples."""
+    machine = type(
+        "Session",
+        (Session,),
+        {"conform": conform, "dtype": dtype, "stateful": stateful, "__module__": __name__},
+    )
+    run_state_machine_as_test(
+        machine,
+        settings=settings(
+            settings.default,
+            stateful_step_count=STEPS,
+            max_examples=SESSIONS_PER_EXAMPLE * settings.default.max_examples,
+        ),
+    )
+
+
+@spec(BEYOND_TUTORIAL, needs=[Capability.TRACKING, Capability.BACKWARD])
+@over_dtypes()
+def test_backward_sessions(conform, dtype):
+    """Random sessions of leaves, operators, backward (with a gradient, retain_graph), autograd.grad and
+    zeroing agree with torch after every step: values, .grad, flags, nodes and refusals."""
+    run_session(conform, dtype, stateful=False)
+
+
+@spec(BEYOND_TUTORIAL, needs=[Capability.TRACKING, Capability.BACKWARD])
+@over_dtypes()
+def test_stateful_sessions(conform, dtype):
+    """The backward sessions plus detach, detach_, requires_grad_, no_grad blocks, in-place arithmetic
+    and SGD steps, in any order: after every step the target agrees with torch."""
+    run_session(conform, dtype, stateful=True)
