@@ -64,6 +64,11 @@ class Snapshot:
             {thread for thread in threading.enumerate() if not thread.daemon},
         )
 
+    @classmethod
+    def of_flags(cls) -> Snapshot:
+        """The flags alone, cheap to take around every step: for :meth:`flag_changes`."""
+        return cls(_flags(), {}, set())
+
     def changes(self) -> list[str]:
         """What differs now, in words; restores every flag and attribute it can as it goes."""
         found = self.flag_changes()

@@ -73,18 +73,15 @@ class Lockstep:
         for side in order:
             raised[side] = self._run(side, code, assign, line)
         both = raised["torch"] is not None and raised["target"] is not None
-        self.lines.append(f"ag.raises(lambda: {expression})  # refused by both" if both else line)
         if (raised["torch"] is None) != (raised["target"] is None):
-            if raised["torch"] is not None:
-                headline = f"torch refuses step {len(self.lines)}, `{line}`, with {raised['torch']}; " + (
-                    f"target {self.conform.target.name!r} does not"
-                )
-            else:
-                headline = (
-                    f"target {self.conform.target.name!r} refuses step {len(self.lines)}, `{line}`, with "
-                    f"{raised['target']}; torch does not"
-                )
-            raise Disagreement(headline, self._context({}))
+            # the session's repro ends in this step, observed as a refusal: ag.raises(lambda: ...)
+            key = f"step {len(self.lines) + 1}, `{line}`"
+            observed = {key: f"ag.raises(lambda: {expression})"}
+            try:
+                assert_same(raised["target"], raised["torch"], what=key, target=self.conform.target.name)
+            except Disagreement as error:
+                raise Disagreement(error.headline, self._context(observed)) from None
+        self.lines.append(f"ag.raises(lambda: {expression})  # refused by both" if both else line)
         return both
 
     def check(self, observations: Mapping[str, str]) -> None:
@@ -98,14 +95,14 @@ class Lockstep:
                 assert_same(target[key], reference[key], what=key, target=self.conform.target.name)
             except Disagreement as error:
                 if not self._rounds_coarser() or not _numeric(target[key], reference[key]):
-                    raise Disagreement(f"{after}: {error.headline}", self._context(observations)) from None
+                    raise Disagreement(f"{error.headline} ({after})", self._context(observations)) from None
                 exact = self._replay_in_float64(observations)
                 try:
                     assert_no_further(
                         target[key], reference[key], exact[key], what=key, target=self.conform.target.name
                     )
                 except Disagreement as wider:
-                    raise Disagreement(f"{after}: {wider.headline}", self._context(observations)) from None
+                    raise Disagreement(f"{wider.headline} ({after})", self._context(observations)) from None
 
     def on_reference(self, expression: str) -> Any:
         """``expression`` read on torch: what the session draws its next step from."""
@@ -141,8 +138,19 @@ class Lockstep:
         try:
             if side == "torch":
                 return engine.raises(act)
+            # torch ran this step first (or, leaving a context, runs it next): a correct target finds
+            # the process's flags as this step leaves them, and leaves them so
+            flags = Snapshot.of_flags()
             with contained(where), bounded_output():
-                return engine.raises(act)
+                raised = engine.raises(act)
+            changed = flags.flag_changes()
+            if changed:
+                raise Disagreement(
+                    f"step {len(self.lines) + 1}, `{line}`, changed the process's global state on {where}: "
+                    + "; ".join(changed),
+                    self._context({}),
+                )
+            return raised
         except Unsupported as error:
             raise UnsupportedStep(f"step `{line}`: {error.feature}") from None
         except NotARefusal as error:

@@ -31,8 +31,8 @@ from conformance.strategies import arrays
 
 SHAPES = [(), (3,), (2, 3)]
 UNARY = ["neg", "sin", "tanh", "sigmoid"]
-STEPS = 12  # steps per session
-SESSIONS_PER_EXAMPLE = 3  # sessions per example of the hypothesis profile: a bug may need a rare order
+STEPS = 16  # steps per session
+SESSIONS_PER_EXAMPLE = 5  # sessions per example of the hypothesis profile: a bug may need a rare order
 
 
 class Session(RuleBasedStateMachine):
