@@ -14,11 +14,10 @@ from hypothesis import event, given, reject
 from hypothesis import strategies as st
 
 from conformance.adapter import Unsupported
-
 from conformance.generated import programs
+from conformance.runner import unsupported_form
 from conformance.spec import BEYOND_TUTORIAL, over_dtypes, over_routes, spec
 from conformance.strategies import arrays
-from conformance.runner import unsupported_form
 from reference.oracles import forward_shape
 
 
