@@ -15,7 +15,7 @@ target passes if it is no further from that than torch's own float32 result (as
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -108,14 +108,18 @@ class Lockstep:
         """``expression`` read on torch: what the session draws its next step from."""
         return _plain(self._engines["torch"].adapter, eval(expression, self._spaces["torch"]))
 
-    def close(self, leave: list[str]) -> None:
-        """Leave every context still open (each line of ``leave`` on both engines, target first), then
-        require the process's global flags (grad mode, default dtype, ...) to be as the session found
-        them. (Namespaces are not compared here: torch's own first optimizer step imports modules that
-        rebind functions; the target's runs in every other spec are guarded whole.)"""
+    def close(self, then: Sequence[str] = ()) -> None:
+        """Leave every context still open (on both engines, target first), run the lines of ``then``
+        (``ag.set_grad_enabled(True)``), then require the process's global flags (grad mode, default
+        dtype, ...) to be as the session found them. (Namespaces are not compared here: torch's own
+        first optimizer step imports modules that rebind functions; the target's runs in every other
+        spec are guarded whole.)"""
         __tracebackhide__ = True
-        for line in leave:
-            self.step(line, leaving=True)
+        while self.open:
+            self.step(f"{self.open[-1]}.__exit__(None, None, None)", leaving=True)
+            self.open.pop()
+        for line in then:
+            self.step(line)
         changed = self._snapshot.flag_changes()
         if changed:
             raise Disagreement(

@@ -80,7 +80,7 @@ def test_a_step_both_refuse_is_kept_and_the_session_goes_on():
     assert s.step("ag.backward(ag.sum(t1))")  # the graph was freed: both refuse
     s.check(OBSERVED)
     assert s.lines[-1] == "ag.raises(lambda: ag.backward(ag.sum(t1)))  # refused by both"
-    s.close([])
+    s.close()
 
 
 def test_a_one_sided_refusal_names_the_step_and_prints_a_program_that_shows_it():
@@ -122,7 +122,7 @@ def test_contexts_are_left_in_reverse_order_with_torch_on_both_sides():
     s.open.append("c0")
     s.step("t0 * 2", assign="t2")
     s.check({"t2.requires_grad": "ag.requires_grad(t2)"})
-    s.close(["c0.__exit__(None, None, None)"])
+    s.close()
     assert torch.is_grad_enabled()
 
 
@@ -147,7 +147,7 @@ def test_a_session_that_ends_with_grad_mode_changed_fails():
     with pytest.raises(
         Disagreement, match=r"left the process.s global state changed: torch.is_grad_enabled\(\) was True"
     ):
-        s.close([])
+        s.close()
     assert torch.is_grad_enabled()
 
 

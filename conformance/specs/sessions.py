@@ -2,8 +2,11 @@
 
 Beyond the tutorial. A hypothesis state machine draws a session step by step: make leaves, apply
 catalogue operators and arithmetic, backward (with and without a gradient, retaining the graph or
-not), autograd.grad, zero a gradient; and in the stateful sessions also detach and detach_,
-requires_grad_, enter and leave no_grad, in-place arithmetic and an SGD step. Each step runs on torch
+not), autograd.grad (also with create_graph=True, its gradient joining the session as a tensor),
+hooks registered and removed, zero a gradient; and in the stateful sessions also detach and detach_,
+requires_grad_, enter and leave no_grad, set_grad_enabled, in-place arithmetic (on a tensor, through a
+view, by index assignment, through .data), one-off SGD steps, and optimizers with momentum that live on
+across steps. Each step runs on torch
 and on the target (:mod:`conformance.lockstep`); after every step the values of every tensor, the
 .grad of every leaf, the requires_grad flags, leaf-ness and the presence of a node are compared, and so
 is whether the step was refused. Steps the target does not declare are never drawn for it. A failing
@@ -51,6 +54,9 @@ class Session(RuleBasedStateMachine):
         self.names = []  # every tensor made, in order
         self.leaf_names = []
         self.results = []  # names of autograd.grad results
+        self.hooks = []  # handles of hooks not removed
+        self.optimizers = []
+        self.mode_switched = False
         self.contexts = 0
         self.shape = None
 
@@ -133,6 +139,29 @@ class Session(RuleBasedStateMachine):
         if not refused:
             self.results.append(name)
 
+    @precondition(lambda self: self.has(Capability.CREATE_GRAPH) and bool(self.leaf_names))
+    @rule(target=tensors, t=tensors, data=st.data())
+    def differentiable_gradient(self, t, data):
+        """A gradient taken with create_graph=True joins the session as a tensor: later steps compute
+        with it and differentiate through it."""
+        leaf, name = data.draw(st.sampled_from(self.leaf_names), label="input"), self.new_name()
+        refused = self.run(f"ag.grad_of([ag.sum({t})], [{leaf}], create_graph=True)[0]", assign=name)
+        return self.made(name, refused) or reject()
+
+    @precondition(lambda self: self.has(Capability.HOOKS))
+    @rule(t=tensors, factor=st.sampled_from([2.0, -1.0]))
+    def hook(self, t, factor):
+        name = f"h{len(self.hooks)}"
+        if not self.run(f"ag.register_hook({t}, lambda g: g * {factor})", assign=name):
+            self.hooks.append(name)
+
+    @precondition(lambda self: self.has(Capability.HOOKS) and bool(self.hooks))
+    @rule(data=st.data())
+    def remove_hook(self, data):
+        handle = data.draw(st.sampled_from(self.hooks), label="hook")
+        self.hooks.remove(handle)
+        self.run(f"ag.remove_hook({handle})")
+
     @precondition(lambda self: self.has(Capability.ZERO_GRAD))
     @rule(leaf=leaves)
     def zero_grad(self, leaf):
@@ -187,6 +216,47 @@ class Session(RuleBasedStateMachine):
         params = data.draw(st.lists(st.sampled_from(self.leaf_names), min_size=1, max_size=3, unique=True))
         self.run(f"ag.step(ag.sgd([{', '.join(params)}], 0.1))")
 
+    @precondition(lambda self: self.stateful and self.has(Capability.SGD_OPTIONS) and bool(self.leaf_names))
+    @rule(data=st.data(), momentum=st.sampled_from([0.5, 0.9]), nesterov=st.booleans())
+    def momentum_optimizer(self, data, momentum, nesterov):
+        """An optimizer that lives on across steps: its momentum buffers are session state."""
+        params = data.draw(st.lists(st.sampled_from(self.leaf_names), min_size=1, max_size=3, unique=True))
+        name = f"opt{len(self.optimizers)}"
+        options = f"momentum={momentum}, nesterov={nesterov}"
+        if not self.run(f"ag.sgd([{', '.join(params)}], 0.1, {options})", assign=name):
+            self.optimizers.append(name)
+
+    @precondition(lambda self: self.stateful and bool(self.optimizers))
+    @rule(data=st.data(), zero=st.booleans())
+    def optimizer_step(self, data, zero):
+        optimizer = data.draw(st.sampled_from(self.optimizers), label="optimizer")
+        self.run(f"ag.zero_grad({optimizer})" if zero else f"ag.step({optimizer})")
+
+    # only outside no_grad blocks: torch as the target shares torch's one grad mode with the reference,
+    # and a switch inside two interleaved blocks would make each block restore the other's mode
+    @precondition(lambda self: self.stateful and self.has(Capability.GRAD_MODES) and not self.session.open)
+    @rule(flag=st.booleans())
+    def set_grad_enabled(self, flag):
+        self.mode_switched = True
+        self.run(f"ag.set_grad_enabled({flag})")
+
+    @precondition(lambda self: self.stateful and self.has(Capability.INPLACE_OPS))
+    @rule(t=tensors, where=st.sampled_from(["0", "slice(1, None)", "slice(None, None, 2)"]))
+    def mul_through_view(self, t, where):
+        """An in-place change through a view of t: t's values and gradients change as torch's do."""
+        self.run(f'ag.mul_(ag.op("getitem", {t}, {where}), 2.0)')
+
+    @precondition(lambda self: self.stateful and self.has(Capability.INPLACE_OPS))
+    @rule(t=tensors, value=st.sampled_from([0.0, 1.5]))
+    def index_assignment(self, t, value):
+        self.run(f"ag.setitem({t}, 0, {value})")
+
+    @precondition(lambda self: self.stateful and self.has(Capability.INPLACE_OPS))
+    @rule(t=tensors)
+    def data_edit(self, t):
+        """An edit through .data: not tracked, not caught at backward."""
+        self.run(f"ag.mul_(ag.data_of({t}), 0.5)")
+
     # -- after every step -------------------------------------------------------------------------
 
     @invariant()
@@ -208,7 +278,7 @@ class Session(RuleBasedStateMachine):
         return seen
 
     def teardown(self):
-        self.session.close([f"{c}.__exit__(None, None, None)" for c in reversed(self.session.open)])
+        self.session.close(["ag.set_grad_enabled(True)"] if self.mode_switched else [])
 
 
 def run_session(conform, dtype, *, stateful):
