@@ -9,15 +9,17 @@ spec is reported unsupported. Spellings that differ from the protocol:
 * the vector-Jacobian product is ``autograd.make_vjp(f, argnum=...)(*primals)``, which returns
   ``(pullback, value)``; with no cotangent (a scalar output seeded with one) it is
   ``autograd.value_and_grad``, which refuses a non-scalar output as torch's backward() does;
+* ``vjp_nested`` (a vjp of a vjp) is the same two calls on the boxes of an enclosing one: each call
+  traces on a trace of its own, so the gradients it returns there are differentiable in turn;
 * the only device is the CPU (NumPy);
 * operators are ``autograd.numpy``'s and ``autograd.scipy.special``'s (expit is sigmoid), with
-  ``axis``/``keepdims``/``ddof`` for torch's ``dim``/``keepdim``/``correction``. autograd has no relu,
-  softmax or log_softmax, and flattens all dims only (``ravel``).
+  ``axis``/``keepdims``/``ddof`` for torch's ``dim``/``keepdim``/``correction`` (the reductions as
+  :mod:`targets._numpy_like` spells them for every NumPy-like namespace). autograd has no relu, softmax
+  or log_softmax, and flattens all dims only (``ravel``).
 """
 
 from __future__ import annotations
 
-import itertools
 import operator
 from collections.abc import Callable, Mapping, Sequence
 from importlib.metadata import version
@@ -30,19 +32,7 @@ import autograd.scipy.special
 import numpy as np
 
 from conformance.adapter import BaseAdapter, Capability, Tensor, Unsupported
-
-
-def _split_points(length: int, split_size_or_sections: int | Sequence[int]) -> list[int]:
-    """torch.split's piece sizes as the split points anp.split takes."""
-    if isinstance(split_size_or_sections, int):
-        return list(range(split_size_or_sections, length, split_size_or_sections))
-    return list(itertools.accumulate(split_size_or_sections[:-1]))
-
-
-def _broadcast_shape(shape: Sequence[int], sizes: Sequence[int]) -> tuple[int, ...]:
-    """torch.expand's sizes with each -1 (keep that dim) spelled out, as broadcast_to takes them."""
-    new = len(sizes) - len(shape)
-    return tuple(shape[i - new] if size == -1 else size for i, size in enumerate(sizes))
+from targets._numpy_like import broadcast_shape, reductions, split_points
 
 
 def _flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
@@ -50,10 +40,6 @@ def _flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     if (start_dim % ndim, end_dim % ndim) != (0, ndim - 1):
         raise Unsupported("flatten of some dims only (autograd.numpy has ravel, which flattens all)")
     return anp.ravel(x)
-
-
-def _all_dims(dim: int | tuple[int, ...]) -> int | tuple[int, ...] | None:
-    return None if dim == () else dim  # amax's dim=() reduces every dim, as axis=None does
 
 
 OPERATORS: Mapping[str, Callable[..., Tensor]] = {
@@ -79,22 +65,7 @@ OPERATORS: Mapping[str, Callable[..., Tensor]] = {
     "minimum": anp.minimum,
     "where": anp.where,
     # reductions (no softmax or log_softmax)
-    "sum": lambda x, dim=None, keepdim=False: anp.sum(x, axis=dim, keepdims=keepdim),
-    "mean": lambda x, dim=None, keepdim=False: anp.mean(x, axis=dim, keepdims=keepdim),
-    "amax": lambda x, dim=(), keepdim=False: anp.max(x, axis=_all_dims(dim), keepdims=keepdim),
-    "amin": lambda x, dim=(), keepdim=False: anp.min(x, axis=_all_dims(dim), keepdims=keepdim),
-    "max": lambda x, dim=None, keepdim=False: anp.max(x, axis=dim, keepdims=keepdim),
-    "min": lambda x, dim=None, keepdim=False: anp.min(x, axis=dim, keepdims=keepdim),
-    "prod": lambda x, dim=None, keepdim=False: anp.prod(x, axis=dim, keepdims=keepdim),
-    "var": lambda x, dim=None, correction=1, keepdim=False: anp.var(
-        x, axis=dim, ddof=correction, keepdims=keepdim
-    ),
-    "std": lambda x, dim=None, correction=1, keepdim=False: anp.std(
-        x, axis=dim, ddof=correction, keepdims=keepdim
-    ),
-    "logsumexp": lambda x, dim, keepdim=False: autograd.scipy.special.logsumexp(
-        x, axis=dim, keepdims=keepdim
-    ),
+    **reductions(anp, logsumexp=autograd.scipy.special.logsumexp),
     # linear algebra
     "matmul": anp.matmul,
     "mm": anp.matmul,  # no mm of its own: matmul on two 2-D arrays is mm
@@ -108,13 +79,13 @@ OPERATORS: Mapping[str, Callable[..., Tensor]] = {
     "flatten": _flatten,
     "squeeze": lambda x, dim=None: anp.squeeze(x, axis=dim),
     "unsqueeze": anp.expand_dims,
-    "expand": lambda x, sizes: anp.broadcast_to(x, _broadcast_shape(anp.shape(x), sizes)),
+    "expand": lambda x, sizes: anp.broadcast_to(x, broadcast_shape(anp.shape(x), sizes)),
     # indexing, joining, splitting
     "getitem": operator.getitem,
     "cat": lambda tensors, dim=0: anp.concatenate(tensors, axis=dim),
     "stack": lambda tensors, dim=0: anp.stack(tensors, axis=dim),
     "split": lambda x, split_size_or_sections, dim=0: tuple(
-        anp.split(x, _split_points(anp.shape(x)[dim], split_size_or_sections), axis=dim)
+        anp.split(x, split_points(anp.shape(x)[dim], split_size_or_sections), axis=dim)
     ),
     "chunk": lambda x, chunks, dim=0: tuple(anp.array_split(x, chunks, axis=dim)),
 }
@@ -125,6 +96,7 @@ class AutogradAdapter(BaseAdapter):
     capabilities: ClassVar[frozenset[Capability]] = frozenset(
         {
             Capability.VJP,  # autograd.make_vjp and autograd.value_and_grad
+            Capability.NESTED_VJP,  # the same, inside a function that they differentiate
             Capability.INTEGER_TENSORS,  # int64 ndarrays (differentiating one is refused)
         }
     )
@@ -158,12 +130,20 @@ class AutogradAdapter(BaseAdapter):
         device: str,
     ) -> tuple[Tensor, list[Tensor | None]]:
         xs = [self.tensor(p, device=device) for p in primals]
+        seed = None if cotangent is None else self.tensor(cotangent, device=device)
+        return self.vjp_nested(function, xs, seed)
+
+    def vjp_nested(
+        self, function: Callable[..., Tensor], primals: Sequence[Tensor], cotangent: Tensor | None
+    ) -> tuple[Tensor, list[Tensor | None]]:
+        # make_vjp and value_and_grad box their inputs on a trace of their own: inside a function that
+        # autograd differentiates, the gradients they return are boxes of the enclosing trace.
         # One input is differentiated as grad(f)(x) is (argnum=0). With several, argnum is a tuple,
         # and autograd then adds each gradient into zeros of its input's dtype, casting it.
-        argnum = 0 if len(xs) == 1 else tuple(range(len(xs)))
+        argnum = 0 if len(primals) == 1 else tuple(range(len(primals)))
         if cotangent is None:
-            out, grads = autograd.value_and_grad(function, argnum=argnum)(*xs)
+            out, grads = autograd.value_and_grad(function, argnum=argnum)(*primals)
         else:
-            pullback, out = autograd.make_vjp(function, argnum=argnum)(*xs)
-            grads = pullback(self.tensor(cotangent, device=device))
+            pullback, out = autograd.make_vjp(function, argnum=argnum)(*primals)
+            grads = pullback(cotangent)
         return out, [grads] if argnum == 0 else list(grads)

@@ -7,7 +7,9 @@ stateful spec is therefore reported unsupported. Spellings that differ from the 
 * a device is named by its platform (``"cpu"``, ``"gpu"``) and placed with ``jax.devices(platform)[0]``;
 * the vector-Jacobian product is ``jax.vjp(f, *primals)``, whose pullback returns a tuple; with no
   cotangent (a scalar output seeded with one) it is ``jax.value_and_grad(f, argnums=...)``, JAX's own
-  scalar-output gradient, which refuses a non-scalar output as torch's backward() does.
+  scalar-output gradient, which refuses a non-scalar output as torch's backward() does;
+* ``vjp_nested`` (a vjp of a vjp) is the same two calls on the tracers of an enclosing one: JAX's
+  transformations compose, so the gradients they return there are differentiable in turn.
 
 float64: with its defaults JAX computes in float32 and silently turns a float64 input into float32
 (``jnp.asarray`` of a float64 array is float32, with no warning). Target ``jax`` runs JAX so and still
@@ -16,13 +18,13 @@ claims float64, so the float64 checks fail and show as known deviations. Target 
 types, and is reported under its own name; ``jax`` refuses to start where the switch is already on.
 ``jax.lax.stop_gradient`` is JAX's detach: a value through which no gradient flows.
 
-Operators are ``jax.numpy``'s, ``jax.nn``'s and ``jax.scipy.special``'s, with ``axis``/``keepdims`` for
-torch's ``dim``/``keepdim``; flatten is ``lax.collapse``.
+Operators are ``jax.numpy``'s, ``jax.nn``'s and ``jax.scipy.special``'s, with ``axis``/``keepdims``/``ddof``
+for torch's ``dim``/``keepdim``/``correction`` (the reductions as :mod:`targets._numpy_like` spells them for
+every NumPy-like namespace); flatten is ``lax.collapse``.
 """
 
 from __future__ import annotations
 
-import itertools
 import operator
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -35,29 +37,13 @@ import numpy as np
 from jax import lax
 
 from conformance.adapter import BaseAdapter, Capability, Tensor, Unsupported
-
-
-def _split_points(length: int, split_size_or_sections: int | Sequence[int]) -> list[int]:
-    """torch.split's piece sizes as the split points jnp.split takes."""
-    if isinstance(split_size_or_sections, int):
-        return list(range(split_size_or_sections, length, split_size_or_sections))
-    return list(itertools.accumulate(split_size_or_sections[:-1]))
-
-
-def _broadcast_shape(shape: Sequence[int], sizes: Sequence[int]) -> tuple[int, ...]:
-    """torch.expand's sizes with each -1 (keep that dim) spelled out, as broadcast_to takes them."""
-    new = len(sizes) - len(shape)
-    return tuple(shape[i - new] if size == -1 else size for i, size in enumerate(sizes))
+from targets._numpy_like import broadcast_shape, reductions, split_points
 
 
 def _flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     # lax.collapse is flatten with an exclusive stop; it gives a 0-d array the shape (1,), as torch does
     ndim = max(x.ndim, 1)
     return lax.collapse(x, start_dim % ndim, end_dim % ndim + 1)
-
-
-def _all_dims(dim: int | tuple[int, ...]) -> int | tuple[int, ...] | None:
-    return None if dim == () else dim  # amax's dim=() reduces every dim, as axis=None does
 
 
 OPERATORS: Mapping[str, Callable[..., Tensor]] = {
@@ -84,20 +70,7 @@ OPERATORS: Mapping[str, Callable[..., Tensor]] = {
     "minimum": jnp.minimum,
     "where": jnp.where,
     # reductions
-    "sum": lambda x, dim=None, keepdim=False: jnp.sum(x, axis=dim, keepdims=keepdim),
-    "mean": lambda x, dim=None, keepdim=False: jnp.mean(x, axis=dim, keepdims=keepdim),
-    "amax": lambda x, dim=(), keepdim=False: jnp.max(x, axis=_all_dims(dim), keepdims=keepdim),
-    "amin": lambda x, dim=(), keepdim=False: jnp.min(x, axis=_all_dims(dim), keepdims=keepdim),
-    "max": lambda x, dim=None, keepdim=False: jnp.max(x, axis=dim, keepdims=keepdim),
-    "min": lambda x, dim=None, keepdim=False: jnp.min(x, axis=dim, keepdims=keepdim),
-    "prod": lambda x, dim=None, keepdim=False: jnp.prod(x, axis=dim, keepdims=keepdim),
-    "var": lambda x, dim=None, correction=1, keepdim=False: jnp.var(
-        x, axis=dim, correction=correction, keepdims=keepdim
-    ),
-    "std": lambda x, dim=None, correction=1, keepdim=False: jnp.std(
-        x, axis=dim, correction=correction, keepdims=keepdim
-    ),
-    "logsumexp": lambda x, dim, keepdim=False: jax.scipy.special.logsumexp(x, axis=dim, keepdims=keepdim),
+    **reductions(jnp, logsumexp=jax.scipy.special.logsumexp),
     "softmax": lambda x, dim: jax.nn.softmax(x, axis=dim),
     "log_softmax": lambda x, dim: jax.nn.log_softmax(x, axis=dim),
     # linear algebra
@@ -113,13 +86,13 @@ OPERATORS: Mapping[str, Callable[..., Tensor]] = {
     "flatten": _flatten,
     "squeeze": lambda x, dim=None: jnp.squeeze(x, axis=dim),
     "unsqueeze": jnp.expand_dims,
-    "expand": lambda x, sizes: jnp.broadcast_to(x, _broadcast_shape(x.shape, sizes)),
+    "expand": lambda x, sizes: jnp.broadcast_to(x, broadcast_shape(x.shape, sizes)),
     # indexing, joining, splitting
     "getitem": operator.getitem,
     "cat": lambda tensors, dim=0: jnp.concatenate(tensors, axis=dim),
     "stack": lambda tensors, dim=0: jnp.stack(tensors, axis=dim),
     "split": lambda x, split_size_or_sections, dim=0: tuple(
-        jnp.split(x, _split_points(x.shape[dim], split_size_or_sections), axis=dim)
+        jnp.split(x, split_points(x.shape[dim], split_size_or_sections), axis=dim)
     ),
     "chunk": lambda x, chunks, dim=0: tuple(jnp.array_split(x, chunks, axis=dim)),
 }
@@ -130,6 +103,7 @@ class JaxAdapter(BaseAdapter):
     capabilities: ClassVar[frozenset[Capability]] = frozenset(
         {
             Capability.VJP,  # jax.vjp and jax.value_and_grad
+            Capability.NESTED_VJP,  # the same, inside a function that they differentiate
             Capability.DETACH,  # jax.lax.stop_gradient
             Capability.INTEGER_TENSORS,  # jnp.asarray keeps integers (int64 as int32 unless x64 is on)
         }
@@ -187,12 +161,20 @@ class JaxAdapter(BaseAdapter):
         device: str,
     ) -> tuple[Tensor, list[Tensor | None]]:
         xs = [self.tensor(p, device=device) for p in primals]
+        seed = None if cotangent is None else self.tensor(cotangent, device=device)
+        return self.vjp_nested(function, xs, seed)
+
+    def vjp_nested(
+        self, function: Callable[..., Tensor], primals: Sequence[Tensor], cotangent: Tensor | None
+    ) -> tuple[Tensor, list[Tensor | None]]:
+        # jax.vjp and jax.value_and_grad trace through an enclosing transformation: the gradients
+        # they return inside one are its tracers, differentiable in turn
         if cotangent is None:
-            argnums = tuple(range(len(xs)))
-            out, grads = jax.value_and_grad(function, argnums=argnums)(*xs)
+            argnums = tuple(range(len(primals)))
+            out, grads = jax.value_and_grad(function, argnums=argnums)(*primals)
             return out, list(grads)
-        out, pullback = jax.vjp(function, *xs)
-        return out, list(pullback(self.tensor(cotangent, device=device)))
+        out, pullback = jax.vjp(function, *primals)
+        return out, list(pullback(cotangent))
 
 
 class JaxX64Adapter(JaxAdapter):

@@ -13,13 +13,15 @@ that needs them is reported unsupported. Spellings that differ from the protocol
   no cotangent (a scalar output seeded with one) it is ``mx.value_and_grad(f, argnums=[...])``,
   MLX's own scalar-output gradient, which refuses a non-scalar output as torch's backward() does;
   for a single argument it returns a bare array rather than a tuple;
+* ``vjp_nested`` (a vjp of a vjp) is the same two calls on the arrays an enclosing one traces: MLX's
+  transformations compose, so the gradients they return there are differentiable in turn;
 * operators are ``mlx.core``'s (relu and log_softmax ``mlx.nn``'s), with ``axis``/``keepdims``/``ddof``
-  for torch's ``dim``/``keepdim``/``correction``; MLX has no indexing by a boolean mask.
+  for torch's ``dim``/``keepdim``/``correction`` (the reductions as :mod:`targets._numpy_like` spells
+  them for every NumPy-like namespace); MLX has no indexing by a boolean mask.
 """
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable, Mapping, Sequence
 from importlib.metadata import version
 from pathlib import Path
@@ -30,25 +32,9 @@ import mlx.nn
 import numpy as np
 
 from conformance.adapter import BaseAdapter, Capability, Tensor, Unsupported
+from targets._numpy_like import broadcast_shape, reductions, split_points
 
 _DEVICES = {"cpu": mx.cpu, "gpu": mx.gpu}
-
-
-def _split_points(length: int, split_size_or_sections: int | Sequence[int]) -> list[int]:
-    """torch.split's piece sizes as the split points mx.split takes."""
-    if isinstance(split_size_or_sections, int):
-        return list(range(split_size_or_sections, length, split_size_or_sections))
-    return list(itertools.accumulate(split_size_or_sections[:-1]))
-
-
-def _broadcast_shape(shape: Sequence[int], sizes: Sequence[int]) -> tuple[int, ...]:
-    """torch.expand's sizes with each -1 (keep that dim) spelled out, as broadcast_to takes them."""
-    new = len(sizes) - len(shape)
-    return tuple(shape[i - new] if size == -1 else size for i, size in enumerate(sizes))
-
-
-def _all_dims(dim: int | tuple[int, ...]) -> int | tuple[int, ...] | None:
-    return None if dim == () else dim  # amax's dim=() reduces every dim, as axis=None does
 
 
 def _getitem(x: Tensor, index: Any) -> Tensor:
@@ -82,20 +68,7 @@ OPERATORS: Mapping[str, Callable[..., Tensor]] = {
     "minimum": mx.minimum,
     "where": mx.where,
     # reductions
-    "sum": lambda x, dim=None, keepdim=False: mx.sum(x, axis=dim, keepdims=keepdim),
-    "mean": lambda x, dim=None, keepdim=False: mx.mean(x, axis=dim, keepdims=keepdim),
-    "amax": lambda x, dim=(), keepdim=False: mx.max(x, axis=_all_dims(dim), keepdims=keepdim),
-    "amin": lambda x, dim=(), keepdim=False: mx.min(x, axis=_all_dims(dim), keepdims=keepdim),
-    "max": lambda x, dim=None, keepdim=False: mx.max(x, axis=dim, keepdims=keepdim),
-    "min": lambda x, dim=None, keepdim=False: mx.min(x, axis=dim, keepdims=keepdim),
-    "prod": lambda x, dim=None, keepdim=False: mx.prod(x, axis=dim, keepdims=keepdim),
-    "var": lambda x, dim=None, correction=1, keepdim=False: mx.var(
-        x, axis=dim, ddof=correction, keepdims=keepdim
-    ),
-    "std": lambda x, dim=None, correction=1, keepdim=False: mx.std(
-        x, axis=dim, ddof=correction, keepdims=keepdim
-    ),
-    "logsumexp": lambda x, dim, keepdim=False: mx.logsumexp(x, axis=dim, keepdims=keepdim),
+    **reductions(mx, logsumexp=mx.logsumexp),
     "softmax": lambda x, dim: mx.softmax(x, axis=dim),
     "log_softmax": lambda x, dim: mlx.nn.log_softmax(x, axis=dim),
     # linear algebra
@@ -111,13 +84,13 @@ OPERATORS: Mapping[str, Callable[..., Tensor]] = {
     "flatten": lambda x, start_dim=0, end_dim=-1: mx.flatten(x, start_dim, end_dim),
     "squeeze": lambda x, dim=None: mx.squeeze(x, axis=dim),
     "unsqueeze": mx.expand_dims,
-    "expand": lambda x, sizes: mx.broadcast_to(x, _broadcast_shape(x.shape, sizes)),
+    "expand": lambda x, sizes: mx.broadcast_to(x, broadcast_shape(x.shape, sizes)),
     # indexing, joining, splitting
     "getitem": _getitem,
     "cat": lambda tensors, dim=0: mx.concatenate(tensors, axis=dim),
     "stack": lambda tensors, dim=0: mx.stack(tensors, axis=dim),
     "split": lambda x, split_size_or_sections, dim=0: tuple(
-        mx.split(x, _split_points(x.shape[dim], split_size_or_sections), axis=dim)
+        mx.split(x, split_points(x.shape[dim], split_size_or_sections), axis=dim)
     ),
     "chunk": lambda x, chunks, dim=0: tuple(mx.split(x, chunks, axis=dim)),
 }
@@ -128,6 +101,7 @@ class MlxAdapter(BaseAdapter):
     capabilities: ClassVar[frozenset[Capability]] = frozenset(
         {
             Capability.VJP,  # mx.vjp and mx.value_and_grad
+            Capability.NESTED_VJP,  # the same, inside a function that they differentiate
             Capability.DETACH,  # mx.stop_gradient
             Capability.INPLACE,  # x += 1 updates the mx.array object in place
             Capability.INTEGER_TENSORS,  # mx.array of an int64 NumPy array is int64
@@ -177,9 +151,17 @@ class MlxAdapter(BaseAdapter):
         device: str,
     ) -> tuple[Tensor, list[Tensor | None]]:
         xs = [self.tensor(p, device=device) for p in primals]
+        seed = None if cotangent is None else self.tensor(cotangent, device=device)
         with mx.stream(_DEVICES[device]):
-            if cotangent is None:
-                out, grads = mx.value_and_grad(function, argnums=list(range(len(xs))))(*xs)
-                return out, list(grads) if isinstance(grads, tuple) else [grads]
-            outs, grads = mx.vjp(function, xs, [self.tensor(cotangent, device=device)])
-            return outs[0], list(grads)
+            return self.vjp_nested(function, xs, seed)
+
+    def vjp_nested(
+        self, function: Callable[..., Tensor], primals: Sequence[Tensor], cotangent: Tensor | None
+    ) -> tuple[Tensor, list[Tensor | None]]:
+        # mx.vjp and mx.value_and_grad compose: inside a function that MLX differentiates, the
+        # gradients they return are traced arrays of the enclosing transformation (and its stream)
+        if cotangent is None:
+            out, grads = mx.value_and_grad(function, argnums=list(range(len(primals))))(*primals)
+            return out, list(grads) if isinstance(grads, tuple) else [grads]
+        outs, grads = mx.vjp(function, list(primals), [cotangent])
+        return outs[0], list(grads)

@@ -75,8 +75,8 @@ FLOAT64_PROGRAMS = {
     "reductions.max": lambda jax, jnp, x: jnp.max(x, axis=1),
     "reductions.min": lambda jax, jnp, x: jnp.min(x, axis=1),
     "reductions.prod": lambda jax, jnp, x: jnp.prod(x, axis=1),
-    "reductions.var": lambda jax, jnp, x: jnp.var(x, axis=1, correction=1),
-    "reductions.std": lambda jax, jnp, x: jnp.std(x, axis=1, correction=1),
+    "reductions.var": lambda jax, jnp, x: jnp.var(x, axis=1, ddof=1),
+    "reductions.std": lambda jax, jnp, x: jnp.std(x, axis=1, ddof=1),
     "reductions.logsumexp": lambda jax, jnp, x: jax.scipy.special.logsumexp(x, axis=1),
     "reductions.softmax": lambda jax, jnp, x: jax.nn.softmax(x, axis=1),
     "reductions.log_softmax": lambda jax, jnp, x: jax.nn.log_softmax(x, axis=1),
@@ -110,8 +110,15 @@ FLOAT64_PROGRAMS = {
     "numerics.softmax_large": lambda jax, jnp, x: jax.nn.softmax(1000 * x, axis=1),
     "numerics.logsumexp_large": lambda jax, jnp, x: jax.scipy.special.logsumexp(1000 * x, axis=1),
     "numerics.log_at_zero": lambda jax, jnp, x: jnp.log(x - 0.25),
-    "numerics.var_large_offset": lambda jax, jnp, x: jnp.var(10000 + x, correction=1),
+    "numerics.var_large_offset": lambda jax, jnp, x: jnp.var(10000 + x, ddof=1),
     "numerics.mean_large_values": lambda jax, jnp, x: jnp.mean(1e38 * x),
+    # a gradient inside the program: the snippet's vjp of it is a second derivative
+    "higher_order.second_derivative": lambda jax, jnp, x: jax.grad(lambda t: jnp.sum(jnp.exp(t)))(x),
+    "higher_order.mixed_partials": lambda jax, jnp, x: jax.grad(lambda t: jnp.sum(t * t * x[0, 0]))(x),
+    "higher_order.hessian_vector_product": lambda jax, jnp, x: jax.grad(lambda t: jnp.sum(t * t) ** 2)(x) * x,
+    "higher_order.gradient_penalty": lambda jax, jnp, x: jnp.sqrt(
+        jnp.sum(jax.grad(lambda t: jnp.sum(t**3))(x) ** 2)
+    ),
 }
 
 
@@ -162,7 +169,7 @@ def test_conventions__max_dim_ties(jax):
 
 
 def test_conventions__std_equal_values(jax):
-    g = grad(jax, lambda x: jax.numpy.std(x, correction=1), [2.0, 2.0, 2.0])
+    g = grad(jax, lambda x: jax.numpy.std(x, ddof=1), [2.0, 2.0, 2.0])
     assert np.isnan(g).all()  # torch: [0, 0, 0]
 
 

@@ -60,7 +60,7 @@ def test_conventions__max_dim_ties(jax):
 
 
 def test_conventions__std_equal_values(jax):
-    g = grad(jax, lambda x: jax.numpy.std(x, correction=1), [2.0, 2.0, 2.0])
+    g = grad(jax, lambda x: jax.numpy.std(x, ddof=1), [2.0, 2.0, 2.0])
     assert np.isnan(g).all()  # torch: [0, 0, 0]
 
 

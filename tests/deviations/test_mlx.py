@@ -107,6 +107,11 @@ FLOAT64_PROGRAMS = {
     "numerics.log_at_zero": lambda mx, x: mx.log(x - 0.25),
     "numerics.var_large_offset": lambda mx, x: mx.var(10000 + x, ddof=1),
     "numerics.mean_large_values": lambda mx, x: mx.mean(1e38 * x),
+    # a gradient inside the program: the snippet's vjp of it is a second derivative
+    "higher_order.second_derivative": lambda mx, x: mx.grad(lambda t: mx.sum(mx.exp(t)))(x),
+    "higher_order.mixed_partials": lambda mx, x: mx.grad(lambda t: mx.sum(t * t * x[0, 0]))(x),
+    "higher_order.hessian_vector_product": lambda mx, x: mx.grad(lambda t: mx.sum(t * t) ** 2)(x) * x,
+    "higher_order.gradient_penalty": lambda mx, x: mx.sqrt(mx.sum(mx.grad(lambda t: mx.sum(t**3))(x) ** 2)),
 }
 
 

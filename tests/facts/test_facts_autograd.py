@@ -24,10 +24,98 @@ from tests.facts import answer, dtype_name, values  # noqa: E402
 X64 = np.array([0.5, -1.0, 2.0])
 X32 = X64.astype(np.float32)
 INT64 = np.array([1, 2, 3])
+V32 = np.array([1.0, 2.0, -1.0], dtype=np.float32)
 
 
 def vjp_grads(ag: AutogradAdapter, function: Callable[..., Any], *xs: np.ndarray) -> list[Any]:
     return ag.vjp(function, list(xs), None, device="cpu")[1]
+
+
+# -- a vjp of a vjp, first in autograd.make_vjp alone, then through the adapter's vjp around vjp_nested --
+
+
+def vjp_in_autograd(function: Callable[..., Any], *xs: Any, cotangent: Any = None) -> list[Any]:
+    """autograd.make_vjp's gradients of ``function`` at ``xs``, seeded with ones where no cotangent is
+    given."""
+    argnum = 0 if len(xs) == 1 else tuple(range(len(xs)))
+    pullback, out = autograd.make_vjp(function, argnum=argnum)(*xs)
+    grads = pullback(anp.ones_like(out) if cotangent is None else cotangent)
+    return [grads] if argnum == 0 else list(grads)
+
+
+def nested_grads(ag: AutogradAdapter, function: Callable[..., Any], *xs: Any, cotangent: Any = None) -> Any:
+    return ag.vjp_nested(function, list(xs), cotangent)[1]
+
+
+def second_derivative_in_autograd() -> list[float]:
+    """d/dx sum(d/dx sum(x**3)) = 6x."""
+
+    def gradient_sum(t: Any) -> Any:
+        return anp.sum(vjp_in_autograd(lambda u: anp.sum(u**3), t)[0])
+
+    return values(vjp_in_autograd(gradient_sum, X32)[0])
+
+
+def second_derivative(ag: AutogradAdapter) -> list[float]:
+    def gradient_sum(t: Any) -> Any:
+        return ag.sum(nested_grads(ag, lambda u: ag.sum(u**3), t)[0])
+
+    return values(vjp_grads(ag, gradient_sum, X32)[0])
+
+
+def hessian_vector_product_in_autograd() -> list[float]:
+    """d/dx sum(vjp of x**3 with cotangent v) = d/dx sum(3x**2 v) = 6xv."""
+
+    def vjp_sum(t: Any) -> Any:
+        return anp.sum(vjp_in_autograd(lambda u: u**3, t, cotangent=V32)[0])
+
+    return values(vjp_in_autograd(vjp_sum, X32)[0])
+
+
+def hessian_vector_product(ag: AutogradAdapter) -> list[float]:
+    def vjp_sum(t: Any) -> Any:
+        return ag.sum(nested_grads(ag, lambda u: u**3, t, cotangent=ag.tensor(V32, device="cpu"))[0])
+
+    return values(vjp_grads(ag, vjp_sum, X32)[0])
+
+
+def mixed_partials_in_autograd() -> list[list[float]]:
+    """For f = sum(x*x*y), d/dx and d/dy of sum(df/dx) = sum(2xy) are 2y and 2x: the inner vjp keeps
+    its dependence on the y it closes over."""
+
+    def gradient_sum(x: Any, y: Any) -> Any:
+        return anp.sum(vjp_in_autograd(lambda u: anp.sum(u * u * y), x)[0])
+
+    return [values(g) for g in vjp_in_autograd(gradient_sum, X32, V32)]
+
+
+def mixed_partials(ag: AutogradAdapter) -> list[list[float]]:
+    def gradient_sum(x: Any, y: Any) -> Any:
+        return ag.sum(nested_grads(ag, lambda u: ag.sum(u * u * y), x)[0])
+
+    return [values(g) for g in vjp_grads(ag, gradient_sum, X32, V32)]
+
+
+def third_derivative_in_autograd() -> list[float]:
+    """Three vjps deep: d3/dx3 sum(x**4) = 24x."""
+
+    def first_sum(t: Any) -> Any:
+        return anp.sum(vjp_in_autograd(lambda u: anp.sum(u**4), t)[0])
+
+    def second_sum(t: Any) -> Any:
+        return anp.sum(vjp_in_autograd(first_sum, t)[0])
+
+    return values(vjp_in_autograd(second_sum, X32)[0])
+
+
+def third_derivative(ag: AutogradAdapter) -> list[float]:
+    def first_sum(t: Any) -> Any:
+        return ag.sum(nested_grads(ag, lambda u: ag.sum(u**4), t)[0])
+
+    def second_sum(t: Any) -> Any:
+        return ag.sum(nested_grads(ag, first_sum, t)[0])
+
+    return values(vjp_grads(ag, second_sum, X32)[0])
 
 
 FACTS = [
@@ -84,6 +172,36 @@ FACTS = [
         lambda ag: Capability.DETACH in ag.capabilities,
         False,
         id="no_detach",
+    ),
+    pytest.param(
+        second_derivative_in_autograd,
+        second_derivative,
+        values(6 * X32),
+        id="vjp_of_vjp_is_the_second_derivative",
+    ),
+    pytest.param(
+        hessian_vector_product_in_autograd,
+        hessian_vector_product,
+        values(6 * X32 * V32),
+        id="vjp_of_vjp_with_an_inner_cotangent",
+    ),
+    pytest.param(
+        mixed_partials_in_autograd,
+        mixed_partials,
+        [values(2 * V32), values(2 * X32)],
+        id="inner_vjp_keeps_what_it_closes_over_differentiable",
+    ),
+    pytest.param(
+        third_derivative_in_autograd,
+        third_derivative,
+        values(24 * X32),
+        id="vjp_of_vjp_of_vjp_is_the_third_derivative",
+    ),
+    pytest.param(
+        lambda: answer(autograd.grad(lambda t: anp.sum(autograd.grad(lambda u: 2 * u)(t))), X32),
+        lambda ag: answer(vjp_grads, ag, lambda t: ag.sum(nested_grads(ag, lambda u: 2 * u, t)[0]), X32),
+        "raises TypeError",
+        id="inner_gradient_of_non_scalar_without_cotangent_raises",
     ),
     pytest.param(  # sgd(gradient, x0, ...) runs a whole loop and returns x, an ndarray: no step()
         lambda: hasattr(optimizers.sgd(autograd.grad(lambda w, i: anp.sum(w * w)), X64, num_iters=1), "step"),

@@ -23,6 +23,7 @@ from tests.facts import answer  # noqa: E402
 X64 = np.array([0.5, -1.0, 2.0])
 X32 = X64.astype(np.float32)
 INT64 = np.array([1, 2, 3])
+V32 = np.array([1.0, 2.0, -1.0], dtype=np.float32)
 
 
 def dtype_name(array: Any) -> str:
@@ -35,6 +36,90 @@ def values(array: Any) -> list[float]:
 
 def vjp_grad(ag: MlxAdapter, function: Callable[..., Any], x: np.ndarray) -> Any:
     return ag.vjp(function, [x], None, device="cpu")[1][0]
+
+
+# -- a vjp of a vjp, first in mx.vjp alone, then through the adapter's vjp around its vjp_nested ---------
+
+
+def vjp_in_mlx(function: Callable[..., Any], *xs: Any, cotangent: Any = None) -> list[Any]:
+    """mx.vjp's gradients of ``function`` at ``xs``; with no cotangent, of a single value seeded with 1."""
+    _, grads = mx.vjp(function, list(xs), [mx.array(1.0) if cotangent is None else cotangent])
+    return list(grads)
+
+
+def nested_grads(ag: MlxAdapter, function: Callable[..., Any], *xs: Any, cotangent: Any = None) -> Any:
+    return ag.vjp_nested(function, list(xs), cotangent)[1]
+
+
+def second_derivative_in_mlx() -> list[float]:
+    """d/dx sum(d/dx sum(x**3)) = 6x."""
+
+    def gradient_sum(t: Any) -> Any:
+        return mx.sum(vjp_in_mlx(lambda u: mx.sum(u**3), t)[0])
+
+    return values(vjp_in_mlx(gradient_sum, mx.array(X32))[0])
+
+
+def second_derivative(ag: MlxAdapter) -> list[float]:
+    def gradient_sum(t: Any) -> Any:
+        return ag.sum(nested_grads(ag, lambda u: ag.sum(u**3), t)[0])
+
+    return values(vjp_grad(ag, gradient_sum, X32))
+
+
+def hessian_vector_product_in_mlx() -> list[float]:
+    """d/dx sum(vjp of x**3 with cotangent v) = d/dx sum(3x**2 v) = 6xv."""
+
+    def vjp_sum(t: Any) -> Any:
+        return mx.sum(vjp_in_mlx(lambda u: u**3, t, cotangent=mx.array(V32))[0])
+
+    return values(vjp_in_mlx(vjp_sum, mx.array(X32))[0])
+
+
+def hessian_vector_product(ag: MlxAdapter) -> list[float]:
+    def vjp_sum(t: Any) -> Any:
+        return ag.sum(nested_grads(ag, lambda u: u**3, t, cotangent=ag.tensor(V32, device="cpu"))[0])
+
+    return values(vjp_grad(ag, vjp_sum, X32))
+
+
+def mixed_partials_in_mlx() -> list[list[float]]:
+    """For f = sum(x*x*y), d/dx and d/dy of sum(df/dx) = sum(2xy) are 2y and 2x: the inner vjp keeps
+    its dependence on the y it closes over."""
+
+    def gradient_sum(x: Any, y: Any) -> Any:
+        return mx.sum(vjp_in_mlx(lambda u: mx.sum(u * u * y), x)[0])
+
+    return [values(g) for g in vjp_in_mlx(gradient_sum, mx.array(X32), mx.array(V32))]
+
+
+def mixed_partials(ag: MlxAdapter) -> list[list[float]]:
+    def gradient_sum(x: Any, y: Any) -> Any:
+        return ag.sum(nested_grads(ag, lambda u: ag.sum(u * u * y), x)[0])
+
+    return [values(g) for g in ag.vjp(gradient_sum, [X32, V32], None, device="cpu")[1]]
+
+
+def third_derivative_in_mlx() -> list[float]:
+    """Three vjps deep: d3/dx3 sum(x**4) = 24x."""
+
+    def first_sum(t: Any) -> Any:
+        return mx.sum(vjp_in_mlx(lambda u: mx.sum(u**4), t)[0])
+
+    def second_sum(t: Any) -> Any:
+        return mx.sum(vjp_in_mlx(first_sum, t)[0])
+
+    return values(vjp_in_mlx(second_sum, mx.array(X32))[0])
+
+
+def third_derivative(ag: MlxAdapter) -> list[float]:
+    def first_sum(t: Any) -> Any:
+        return ag.sum(nested_grads(ag, lambda u: ag.sum(u**4), t)[0])
+
+    def second_sum(t: Any) -> Any:
+        return ag.sum(nested_grads(ag, first_sum, t)[0])
+
+    return values(vjp_grad(ag, second_sum, X32))
 
 
 def plus_equals_directly(detach: bool) -> list[float]:
@@ -104,6 +189,36 @@ FACTS = [
         lambda ag: values(vjp_grad(ag, lambda t: ag.sum(ag.operator("clamp")(t, -1.0, 1.0)), X32)),
         [1.0, 0.0, 0.0],
         id="clip_gradient_at_a_bound_is_zero",
+    ),
+    pytest.param(
+        second_derivative_in_mlx,
+        second_derivative,
+        values(6 * X32),
+        id="vjp_of_vjp_is_the_second_derivative",
+    ),
+    pytest.param(
+        hessian_vector_product_in_mlx,
+        hessian_vector_product,
+        values(6 * X32 * V32),
+        id="vjp_of_vjp_with_an_inner_cotangent",
+    ),
+    pytest.param(
+        mixed_partials_in_mlx,
+        mixed_partials,
+        [values(2 * V32), values(2 * X32)],
+        id="inner_vjp_keeps_what_it_closes_over_differentiable",
+    ),
+    pytest.param(
+        third_derivative_in_mlx,
+        third_derivative,
+        values(24 * X32),
+        id="vjp_of_vjp_of_vjp_is_the_third_derivative",
+    ),
+    pytest.param(
+        lambda: answer(mx.grad(lambda t: mx.sum(mx.grad(lambda u: 2 * u)(t))), mx.array(X32)),
+        lambda ag: answer(vjp_grad, ag, lambda t: ag.sum(nested_grads(ag, lambda u: 2 * u, t)[0]), X32),
+        "raises ValueError",
+        id="inner_gradient_of_non_scalar_without_cotangent_raises",
     ),
     pytest.param(
         lambda: hasattr(optimizers.SGD(learning_rate=0.1), "zero_grad"),  # update(model, gradients)
