@@ -182,7 +182,7 @@ class ForkedWorker:
                     self.stop()
                 config = item.config
                 return [
-                    config.hook.pytest_report_from_serializable(config=config, data=data)
+                    _with_tuples(config.hook.pytest_report_from_serializable(config=config, data=data))
                     for data in frame["reports"]
                 ]
             self.stop()  # out of step with pytest's order (it never is): start again at this item
@@ -327,3 +327,11 @@ def _drain_capture(config: pytest.Config) -> None:
     capture = config.pluginmanager.getplugin("capturemanager")
     if capture is not None and capture.is_globally_capturing():
         capture.read_global_capture()
+
+
+def _with_tuples(report: pytest.TestReport) -> pytest.TestReport:
+    """A skip's longrepr is a (path, line, reason) tuple; JSON carried it as a list, which pytest's
+    verbose terminal report asserts against (execnet, xdist's transport, keeps tuples)."""
+    if isinstance(report.longrepr, list):
+        report.longrepr = tuple(report.longrepr)  # type: ignore[assignment]
+    return report

@@ -26,6 +26,7 @@ import warnings
 from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -165,13 +166,22 @@ def _innermost_frame(error: BaseException) -> tuple[str, int] | None:
 
 
 def _glue_files(adapter: Adapter) -> set[str]:
-    """The source files of the adapter's classes: its own code, BaseAdapter's and a base adapter's."""
+    """The source files of the adapter's classes (its own code, BaseAdapter's, a base adapter's) and of
+    the private helper modules beside them that they use (``targets/_numpy_like.py``)."""
     files = set()
     for cls in type(adapter).__mro__:
         module = sys.modules.get(cls.__module__)
         path = getattr(module, "__file__", None)
-        if path and cls is not object:
-            files.add(path)
+        if not path or cls is object:
+            continue
+        files.add(path)
+        for value in vars(module).values():
+            helper = (
+                value if isinstance(value, ModuleType) else sys.modules.get(getattr(value, "__module__", ""))
+            )
+            found = getattr(helper, "__file__", None)
+            if found and Path(found).parent == Path(path).parent and Path(found).name.startswith("_"):
+                files.add(found)
     return files
 
 

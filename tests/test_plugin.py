@@ -5,6 +5,8 @@ import sys
 
 import pytest
 
+from tests.engines import REPO_ROOT
+
 ADAPTERS = """
 from conformance.adapter import Capability
 from targets.pytorch import TorchAdapter
@@ -162,6 +164,24 @@ def test_missing_capability_is_unsupported_not_failed(adapters):
         "unsupported: target 'no-no-grad' has no no_grad" in result.stdout.str()
         or result.parseoutcomes()["skipped"]
     )
+
+
+def test_verbose_run_reports_unsupported_checks_from_forked_workers(pytester):
+    # a form found unsupported while the check runs is a skip made in the worker: its (path, line,
+    # reason) crossed the pipe as a JSON list, and pytest -v asserted on it
+    pytester.syspathinsert(REPO_ROOT)
+    result = run(
+        pytester,
+        "--target=tests.engines.partial:no_keepdim_sum",
+        "-v",
+        "--isolation=fork",
+        "-k",
+        "test_sum and cpu",
+        str(REPO_ROOT / "conformance" / "specs" / "reductions.py"),
+    )
+    assert result.ret == 0, result.stdout.str()[-2000:]
+    assert "INTERNALERROR" not in result.stdout.str()
+    result.stdout.fnmatch_lines(["*test_sum*SKIPPED*"])
 
 
 def test_strict_unsupported_counts_as_failure(adapters):
