@@ -8,7 +8,16 @@ The optimizer is dezero's own: ``SGD(lr).setup(model)`` updates the ``Parameter`
 holds. So a tensor made with requires_grad=True, the one torch would train, is a ``dezero.Parameter``
 (a Variable in every other respect), torch's list of parameters is a ``Layer`` holding them,
 ``step()`` is ``update()`` and ``zero_grad()`` is the layer's ``cleargrads()``. Anything but a list
-goes to ``setup()`` as it is, for dezero to judge.
+goes to ``setup()`` as it is, for dezero to judge. SGD's momentum is dezero's ``MomentumSGD(lr,
+momentum)``, weight_decay its ``WeightDecay(rate)`` optimizer hook; dezero has no dampening, nesterov,
+maximize, parameter groups, nor a zero_grad that leaves zeros.
+
+The grad mode is ``dezero.Config.enable_backprop`` (no_grad is ``using_config("enable_backprop",
+False)``): set_grad_enabled sets it, is_grad_enabled reads it, and enable_grad is
+``using_config("enable_backprop", True)``. dezero has no autograd.grad: higher derivatives come from
+``backward(create_graph=True)`` alone, into ``.grad``, so create_graph and vjp of vjp are not declared.
+Nor are hooks (``Optimizer.add_hook`` hooks the update, not a tensor), in-place operations or
+inference_mode.
 
 dezero 0.0.13 needs numpy<1.24 (it uses ``np.int``) and matplotlib, which it does not declare.
 """
@@ -30,6 +39,9 @@ from conformance.adapter import BaseAdapter, Capability, Tensor, Unsupported
 # back would be a constant the adapter wrote, not dezero's answer); torch's node names (creator is
 # Add, Mul, ...); retain_grad() on one tensor (dezero only has backward(retain_grad=True) for all of
 # them); detach returning a new tensor (unchain() cuts y itself); add_ (x += 1 makes a new Variable).
+
+
+_SGD_LACKS = {"dampening": 0.0, "nesterov": False, "maximize": False}  # torch's options dezero lacks, off
 
 
 def _clip(x: Tensor, min: float | None = None, max: float | None = None) -> Tensor:
@@ -120,6 +132,8 @@ class DezeroAdapter(BaseAdapter):
             Capability.NO_GRAD,  # dezero.no_grad()
             Capability.INTEGER_TENSORS,
             Capability.SGD,  # dezero.optimizers.SGD(lr).setup(layer), update(), layer.cleargrads()
+            Capability.SGD_OPTIONS,  # momentum: MomentumSGD(lr, momentum); weight_decay: a WeightDecay hook
+            Capability.GRAD_MODES,  # Config.enable_backprop, set, read, or with using_config
         }
     )
     dtypes: ClassVar[tuple[str, ...]] = ("float32", "float64")
@@ -174,16 +188,43 @@ class DezeroAdapter(BaseAdapter):
     def no_grad(self) -> AbstractContextManager[Any]:
         return dezero.no_grad()
 
-    def sgd(self, params: Any, lr: float) -> dezero.optimizers.SGD:
+    def sgd(self, params: Any, lr: float, **options: Any) -> dezero.optimizers.Optimizer:
+        for option, off in _SGD_LACKS.items():
+            if options.pop(option, off) != off:
+                raise Unsupported(f"SGD {option}")
         target = params
         if isinstance(params, list | tuple):  # torch's list of parameters: a Layer holding them
+            if any(isinstance(group, dict) for group in params):
+                raise Unsupported("SGD parameter groups (a dezero optimizer is set up with one Layer)")
             target = dezero.Layer()
             for number, param in enumerate(params):
                 setattr(target, f"param{number}", param)  # a Layer registers the Parameters it is given
-        return dezero.optimizers.SGD(lr).setup(target)
+        momentum, weight_decay = options.pop("momentum", 0.0), options.pop("weight_decay", 0.0)
+        if momentum:  # v = momentum * v - lr * grad; w += v: torch's buffer, times -lr
+            optimizer = dezero.optimizers.MomentumSGD(lr, momentum, **options)
+        else:
+            optimizer = dezero.optimizers.SGD(lr, **options)
+        optimizer.setup(target)
+        if weight_decay:  # adds weight_decay * w to each .grad before the update
+            optimizer.add_hook(dezero.optimizers.WeightDecay(weight_decay))
+        return optimizer
 
-    def step(self, optimizer: dezero.optimizers.SGD) -> None:
+    def step(self, optimizer: dezero.optimizers.Optimizer) -> None:
         optimizer.update()
 
-    def zero_grad(self, optimizer: dezero.optimizers.SGD) -> None:
+    def zero_grad(self, optimizer: dezero.optimizers.Optimizer, set_to_none: bool = True) -> None:
+        if not set_to_none:
+            raise Unsupported("SGD zero_grad(set_to_none=False) (cleargrads sets .grad to None)")
         optimizer.target.cleargrads()
+
+    def set_grad_enabled(self, flag: bool) -> None:
+        dezero.Config.enable_backprop = flag
+
+    def grad_enabled(self, flag: bool) -> AbstractContextManager[Any]:
+        return dezero.using_config("enable_backprop", flag)
+
+    def is_grad_enabled(self) -> bool:
+        return bool(dezero.Config.enable_backprop)
+
+    def enable_grad(self) -> AbstractContextManager[Any]:
+        return dezero.using_config("enable_backprop", True)

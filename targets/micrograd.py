@@ -4,7 +4,8 @@ Arithmetic on such an array is NumPy calling the Values' own operators element b
 is NumPy adding Values. The array stays an array at 0-d, where NumPy would hand back the lone Value:
 a lone Value times an array does not defer to NumPy but wraps the whole array in one Value. Each Value is made from the array's NumPy scalar, so a float32 array computes
 in float32. micrograd has no requires_grad (every Value gets a .grad, 0 before backward), no
-backward(v), no detach, no no_grad, no in-place arithmetic and no optimizer; backward() exists on a
+backward(v), no detach, no no_grad, no in-place arithmetic, no optimizer, no autograd.grad, no hooks,
+no grad modes and no higher derivatives (a .grad is a number, not a Value); backward() exists on a
 Value only, so backward() of a tensor with dims, even of one element, is unsupported: the question
 cannot be put to micrograd, and the AttributeError NumPy's array would raise is not micrograd's answer.
 """

@@ -4,8 +4,11 @@ Spellings mapped here: ``requires_grad`` is ``not constant``; the graph node is 
 ``mygrad.no_autodiff``; detach is ``mygrad.astensor(t, constant=True)``, which its docstring promises
 makes no copy; ``.grad`` is a plain NumPy array, reset with ``Tensor.null_grad()``. A tensor made
 without requires_grad is made with mygrad's default, under which a float tensor is tracked
-(``constant=False``) and an integer one is not. mygrad has no retain_graph, no detach_, no
-requires_grad_ (``constant`` has no setter) and no optimizer.
+(``constant=False``) and an integer one is not. In-place operations are mygrad's own augmented
+assignment (``t *= 3``) and index assignment (``t[i] = v``), which mygrad 2 tracks, through views of
+a tensor too; ``.data`` is the NumPy array. mygrad has no retain_graph, no detach_, no requires_grad_
+(``constant`` has no setter), no optimizer, no autograd.grad (gradients land in ``.grad`` only), no
+hooks, no grad modes beyond ``no_autodiff`` and no inference_mode.
 """
 
 from __future__ import annotations
@@ -105,6 +108,7 @@ class MygradAdapter(BaseAdapter):
             Capability.NO_GRAD,
             Capability.INPLACE,
             Capability.INTEGER_TENSORS,
+            Capability.INPLACE_OPS,  # t *= 3 and t[i] = v, tracked, on views too; .data is the NumPy array
         }
     )
     dtypes: ClassVar[tuple[str, ...]] = ("float32", "float64")
@@ -159,6 +163,15 @@ class MygradAdapter(BaseAdapter):
 
     def add_(self, tensor: Tensor, number: float) -> None:
         tensor += number  # mygrad's augmented assignment is a tracked in-place operation on tensor
+
+    def mul_(self, tensor: Tensor, number: float) -> None:
+        tensor *= number
+
+    def setitem(self, tensor: Tensor, index: Any, value: Any) -> None:
+        tensor[index] = value  # tracked, as mygrad's in-place operations are
+
+    def data_of(self, tensor: Tensor) -> np.ndarray:
+        return tensor.data  # the NumPy array itself: untracked, the same memory
 
     def no_grad(self) -> AbstractContextManager[Any]:
         return mg.no_autodiff  # type: ignore[no-any-return]

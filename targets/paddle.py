@@ -5,6 +5,14 @@ Tensors are untracked by default; ``to_tensor(data, stop_gradient=False)`` is to
 their own names (ScaleGradNode, ...). Operators take ``axis`` for torch's ``dim``. ``paddle.compat``,
 paddle's layer that imitates torch (its ``max(x, dim)`` has a backward kernel written to match torch's,
 where ``paddle.max`` splits the gradient between ties), is not used: the operators are paddle's own.
+
+Beyond the tutorial paddle spells most of torch's API as torch does, and those methods are inherited:
+``paddle.autograd.grad`` (``paddle.grad``, with create_graph), ``register_hook`` and the handle's
+``remove()``, index assignment, ``.data``, ``set_grad_enabled``, ``enable_grad``, ``is_grad_enabled`` and
+the optimizer's ``zero_grad(set_to_none)``. ``mul_`` takes a tensor, as ``add_`` does. SGD's momentum
+and nesterov are ``paddle.optimizer.Momentum`` (``use_nesterov``), weight_decay is the optimizer's own,
+and parameter groups are paddle's list of dicts, where a group's ``learning_rate`` scales the optimizer's.
+paddle has no dampening, no maximize and no inference_mode.
 """
 
 from __future__ import annotations
@@ -12,13 +20,13 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 import paddle
 import paddle.nn.functional as F
 
-from conformance.adapter import Capability, Tensor
+from conformance.adapter import Capability, Tensor, Unsupported
 from targets.torchlike import TorchLikeAdapter
 
 
@@ -33,6 +41,25 @@ def _split(x: Tensor, split_size_or_sections: int | Sequence[int], dim: int = 0)
         length = x.shape[dim]
         sections = [sections] * (length // sections) + ([length % sections] if length % sections else [])
     return tuple(paddle.split(x, list(sections), axis=dim))
+
+
+_SGD_NAMES = {"momentum": "momentum", "nesterov": "use_nesterov", "weight_decay": "weight_decay"}
+_SGD_LACKS = {"dampening": 0.0, "maximize": False}  # torch's SGD options paddle lacks, and their off
+
+
+def _spelled(options: Mapping[str, Any], lr: float) -> dict[str, Any]:
+    """torch's SGD options, of the optimizer or of one parameter group, under paddle's names. A group's
+    ``learning_rate`` in paddle scales the optimizer's (``optimize_attr``): torch's absolute lr / lr."""
+    spelled: dict[str, Any] = {}
+    for option, value in options.items():
+        if option in _SGD_LACKS:
+            if value != _SGD_LACKS[option]:
+                raise Unsupported(f"SGD {option}")
+        elif option == "lr":
+            spelled["learning_rate"] = value / lr
+        else:
+            spelled[_SGD_NAMES.get(option, option)] = value  # params, or one for paddle to judge
+    return spelled
 
 
 OPERATORS: Mapping[str, Callable[..., Tensor]] = {
@@ -101,7 +128,10 @@ OPERATORS: Mapping[str, Callable[..., Tensor]] = {
 class PaddleAdapter(TorchLikeAdapter):
     name: ClassVar[str] = "paddle"
     module_name: ClassVar[str] = "paddle"
-    capabilities: ClassVar[frozenset[Capability]] = TorchLikeAdapter.capabilities - {Capability.NODE_NAMES}
+    capabilities: ClassVar[frozenset[Capability]] = TorchLikeAdapter.capabilities - {
+        Capability.NODE_NAMES,
+        Capability.INFERENCE_MODE,  # paddle has no inference_mode and no inference tensors
+    }
     dtypes: ClassVar[tuple[str, ...]] = ("float32", "float64")
     deviations: ClassVar[Path | None] = Path(__file__).with_name("paddle.deviations")
     operators: ClassVar[Mapping[str, Callable[..., Tensor]]] = OPERATORS
@@ -139,5 +169,22 @@ class PaddleAdapter(TorchLikeAdapter):
         # paddle's add_ takes a tensor, not a Python number
         tensor.add_(paddle.to_tensor(number, dtype=tensor.dtype, place=tensor.place))
 
-    def sgd(self, params: list[Tensor], lr: float) -> paddle.optimizer.SGD:
-        return paddle.optimizer.SGD(learning_rate=lr, parameters=params)
+    def mul_(self, tensor: Tensor, number: float) -> None:
+        tensor.mul_(paddle.to_tensor(number, dtype=tensor.dtype, place=tensor.place))  # as add_
+
+    def sgd(self, params: Any, lr: float, **options: Any) -> paddle.optimizer.Optimizer:
+        """``paddle.optimizer.SGD``, or ``paddle.optimizer.Momentum`` where momentum or nesterov is asked
+        for (paddle's SGD has neither); torch's parameter groups are paddle's list of dicts."""
+        groups: list[dict[str, Any]] = []
+        if isinstance(params, list | tuple):  # a bare tensor goes to paddle as it is, for paddle to judge
+            params = [_spelled(group, lr) if isinstance(group, dict) else group for group in params]
+            groups = [group for group in params if isinstance(group, dict)]
+        spelled = _spelled(options, lr)
+        if any(group.get("momentum") or group.get("use_nesterov") for group in [spelled, *groups]):
+            momentum = spelled.pop("momentum", 0.0)  # torch's default; paddle's is 0.9
+            return paddle.optimizer.Momentum(
+                learning_rate=lr, momentum=momentum, parameters=params, **spelled
+            )
+        spelled.pop("momentum", None)  # 0: plain SGD
+        spelled.pop("use_nesterov", None)  # False
+        return paddle.optimizer.SGD(learning_rate=lr, parameters=params, **spelled)

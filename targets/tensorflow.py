@@ -11,6 +11,8 @@ runs, and ``tape.gradient(out, xs, output_gradients=v)`` returns the vector-Jaco
   tf.Tensor, made or computed, is never watched by itself, and outside a tape nothing is recorded.
 * detach is ``tf.stop_gradient``; add_ is a variable's ``assign_add`` (a tf.Tensor is immutable: there
   is nothing to change in place, so that is unsupported).
+* vjp of vjp (``vjp_nested``): a ``tf.GradientTape`` opened inside the function that ``vjp``'s tape
+  records; its ``tape.gradient`` is recorded by the outer tape, TensorFlow's way to higher derivatives.
 
 Not declared, because a spec's program runs outside any tape and the tape model cannot express them
 without the adapter wrapping the program in a tape of its own (a context that is not the engine's
@@ -19,7 +21,9 @@ them ``.grad``, retain_graph (its spelling is ``GradientTape(persistent=True)``,
 ``tape.gradient``), retain_grad and zeroing a ``.grad`` (no tensor keeps one); no_grad
 (``tape.stop_recording()`` pauses one tape, inside its block: with no tape there is nothing to stop);
 the SGD optimizer (``tf.keras.optimizers.SGD`` steps with ``apply_gradients(zip(grads, variables))``,
-the gradients coming from a tape, since no variable stores its own). Absent from TensorFlow itself:
+the gradients coming from a tape, since no variable stores its own); autograd.grad and create_graph
+(``tape.gradient`` too needs the tape that recorded the outputs); in-place operations on results (a
+tf.Tensor is immutable). Absent from TensorFlow itself: hooks, grad modes, inference_mode,
 requires_grad_ (``trainable`` is fixed when a variable is made), graph nodes (an eager tensor carries
 none), detach_, and asking whether two tensors share storage.
 
@@ -152,6 +156,7 @@ class TensorflowAdapter(BaseAdapter):
     capabilities: ClassVar[frozenset[Capability]] = frozenset(
         {
             Capability.VJP,  # tape.gradient(out, xs, output_gradients=v)
+            Capability.NESTED_VJP,  # a tape inside the tape of vjp: the outer one records the inner gradient
             Capability.TRACKING,  # a trainable tf.Variable, which a tape watches by itself
             Capability.DETACH,  # tf.stop_gradient
             Capability.INPLACE,  # tf.Variable.assign_add
@@ -212,4 +217,18 @@ class TensorflowAdapter(BaseAdapter):
         gradient = None if cotangent is None else self.tensor(cotangent, device=device)
         grads = tape.gradient(out, leaves, output_gradients=gradient)
         # a gather's gradient comes as IndexedSlices, TensorFlow's sparse form: read it as a tensor
+        return out, [None if g is None else tf.convert_to_tensor(g) for g in grads]
+
+    def vjp_nested(
+        self,
+        function: Callable[..., Tensor],
+        primals: Sequence[Tensor],
+        cotangent: Tensor | None,
+    ) -> tuple[Tensor, list[Tensor | None]]:
+        # TensorFlow's higher derivatives: a tape opened inside another one's recording, whose
+        # tape.gradient the outer tape records in turn
+        with tf.GradientTape() as tape:
+            tape.watch(primals)
+            out = function(*primals)
+        grads = tape.gradient(out, primals, output_gradients=cotangent)
         return out, [None if g is None else tf.convert_to_tensor(g) for g in grads]

@@ -5,7 +5,16 @@ the flag is dropped and the specs that read it are unsupported. Also left out: g
 (``Tensor.uop`` is the lazy compute graph, which leaves carry too) and ``detach_``. Storage is
 allocated lazily: two tensors share storage when, once realized, their ``uop.base`` is the same
 realized buffer (a 0-d CONST has none). ``SGD.step()`` runs as tinygrad runs it by default, with
-``TRAINING=0``, where it raises; its specs show that as a known deviation. Environment: the CPU device
+``TRAINING=0``, where it raises; its specs show that as a known deviation.
+
+autograd.grad is ``out.gradient(*inputs, gradient=v)``: it returns the gradients and fills no ``.grad``.
+It differentiates one tensor (several outputs are unsupported) and has nothing to map retain_graph,
+create_graph or allow_unused to: the graph is never freed, a gradient is a lazy graph that can be
+differentiated again, and an input the output does not depend on gets zeros. ``mul_`` is spelled
+``t.assign(t * 3)`` as ``add_`` is, index assignment is tinygrad's own ``t[i] = v``; there is no ``.data``
+(``Tensor.data()`` is a memoryview), no hooks, no grad modes and no inference mode. SGD takes momentum,
+weight_decay and nesterov under torch's names; dampening and maximize (other than off), parameter groups
+and ``zero_grad(set_to_none=False)`` are unsupported. Environment: the CPU device
 compiles kernels with the ``clang`` binary, which must be on PATH (``CC=gcc`` does not work);
 ``DEV=NAME`` only picks tinygrad's default device, and the adapter names the device of every tensor it
 makes.
@@ -25,6 +34,7 @@ from tinygrad.nn.optim import SGD
 from conformance.adapter import BaseAdapter, Capability, Unsupported
 
 _OTHER_DEVICES = ("PYTHON", "CUDA", "NV", "AMD", "CL")  # PYTHON: tinygrad's pure-Python emulator
+_SGD_LACKS = {"dampening": 0.0, "maximize": False}  # torch's SGD options tinygrad's SGD lacks, and their off
 
 
 def _every_dim(dim: Any) -> Any:
@@ -130,6 +140,11 @@ class TinygradAdapter(BaseAdapter):
             Capability.INPLACE,  # spelled t.assign(t + 1)
             Capability.INTEGER_TENSORS,
             Capability.SGD,  # tinygrad.nn.optim.SGD; step() raises unless TRAINING is on
+            Capability.SGD_OPTIONS,  # SGD's momentum, weight_decay and nesterov
+            Capability.AUTOGRAD_GRAD,  # out.gradient(*inputs, gradient=v): returned, .grad untouched
+            Capability.CREATE_GRAPH,  # a gradient is a lazy graph like any other: differentiable again
+            Capability.NESTED_VJP,  # vjp_nested through gradient(), as BaseAdapter spells it
+            Capability.INPLACE_OPS,  # mul_ spelled t.assign(t * 3); t[index] = value; no .data
         }
     )
     dtypes: ClassVar[tuple[str, ...]] = ("float32", "float64")
@@ -186,11 +201,45 @@ class TinygradAdapter(BaseAdapter):
     def add_(self, tensor: Tensor, number: float) -> None:
         tensor.assign(tensor + number)
 
-    def sgd(self, params: Any, lr: float) -> Any:
-        return SGD(params, lr=lr)
+    def sgd(self, params: Any, lr: float, **options: Any) -> Any:
+        if isinstance(params, list | tuple) and any(isinstance(group, dict) for group in params):
+            raise Unsupported("SGD parameter groups (tinygrad's SGD takes one list of tensors)")
+        for option, off in _SGD_LACKS.items():
+            if options.pop(option, off) != off:
+                raise Unsupported(f"SGD {option}")
+        return SGD(params, lr=lr, **options)  # momentum, weight_decay, nesterov: torch's names
 
     def step(self, optimizer: Any) -> None:
         optimizer.step()
 
-    def zero_grad(self, optimizer: Any) -> None:
+    def zero_grad(self, optimizer: Any, set_to_none: bool = True) -> None:
+        if not set_to_none:
+            raise Unsupported("SGD zero_grad(set_to_none=False) (tinygrad's sets .grad to None only)")
         optimizer.zero_grad()
+
+    def grad_of(
+        self,
+        outputs: Any,
+        inputs: Any,
+        grad_outputs: Any = None,
+        *,
+        retain_graph: bool | None = None,
+        create_graph: bool = False,
+        allow_unused: bool = False,
+    ) -> list[Tensor | None]:
+        # retain_graph, create_graph: the lazy graph is never freed and every gradient is a graph
+        # itself; allow_unused: none, an input the output does not depend on gets zeros
+        if len(outputs) != 1:
+            raise Unsupported("autograd.grad of several outputs (Tensor.gradient differentiates one tensor)")
+        (out,) = outputs
+        gradient = None if grad_outputs is None else grad_outputs[0]
+        return list(out.gradient(*inputs, gradient=gradient))
+
+    def mul_(self, tensor: Tensor, number: float) -> None:
+        tensor.assign(tensor * number)
+
+    def setitem(self, tensor: Tensor, index: Any, value: Any) -> None:
+        tensor[index] = value
+
+    def data_of(self, tensor: Tensor) -> Tensor:
+        raise Unsupported("t.data (tinygrad's Tensor.data() is a memoryview of the buffer, not a tensor)")

@@ -391,6 +391,31 @@ def test_dtypes__integer_vjp_refused(dezero):
     np.testing.assert_array_equal(x.grad.data, [2, 4, 6])
 
 
+# -- backward(v) is out.grad = v; out.backward(): the seed is not checked against the output -------------
+
+OUTPUT = np.linspace(-1, 1, 6, dtype=np.float32).reshape(2, 3)
+
+
+def seeded_backward(dezero, shape):
+    x = dezero.Variable(OUTPUT.copy())
+    z = 2 * (2 * x + 2) ** 2
+    z.grad = dezero.Variable(np.ones(shape, dtype=np.float32))
+    z.backward()
+    return x
+
+
+def test_backward_errors__wrong_shape_gradient_refused(dezero):
+    for shape in [(3,), (1, 2, 3)]:  # torch: RuntimeError, Mismatch in shape
+        assert seeded_backward(dezero, shape).grad.shape == (2, 3)  # the seed is broadcast
+
+
+def test_backward_errors__wrong_shape_gradient_error_class(dezero):
+    for shape in [(3, 2), (6,)]:
+        with pytest.raises(ValueError, match="could not be broadcast") as error:
+            seeded_backward(dezero, shape)
+        assert not isinstance(error.value, RuntimeError)
+
+
 # -- the file and this module agree ---------------------------------------------------------------------
 
 

@@ -374,3 +374,103 @@ def test_tracking__created_without_requires_grad_is_untracked():
 def test_tracking__results_of_untracked_tensors_are_untracked():
     y = 2 * mg.tensor(X) + 2
     assert y.constant is False  # torch: False
+
+
+# -- in-place operations on results and views, and backward(v) of another shape ------------------------
+
+Z = np.array([1.0, 2.0, 3.0], dtype=np.float32)
+M = np.array([[1.0, 2.0], [3.0, 4.0]], dtype=np.float32)
+
+
+def test_inplace__intermediate_mul_scales_gradient():
+    x = mg.tensor(Z)
+    y = x * 2
+    y *= 3
+    mg.sum(y).backward()
+    assert y.dtype == np.float64  # NumPy 2: float32 times a Python scalar; torch: float32
+    np.testing.assert_array_equal(y, 6 * Z)  # the values and the gradient are torch's
+    np.testing.assert_array_equal(x.grad, [6.0, 6.0, 6.0])
+
+
+def test_inplace__index_assignment_cuts_gradient():
+    x = mg.tensor(Z)
+    y = x * 2
+    y[0] = 7.0
+    mg.sum(y).backward()
+    assert y.dtype == np.float64
+    np.testing.assert_array_equal(y, [7.0, 4.0, 6.0])
+    np.testing.assert_array_equal(x.grad, [0.0, 2.0, 2.0])
+
+
+def test_inplace__inplace_through_slice_reaches_base():
+    x = mg.tensor(Z)
+    y = x * 2
+    view = y[1:]
+    view *= 5
+    mg.sum(y * y).backward()
+    assert y.dtype == np.float64
+    np.testing.assert_array_equal(y, [2.0, 20.0, 30.0])
+    np.testing.assert_array_equal(x.grad, [8.0, 400.0, 600.0])
+
+
+def test_inplace__assignment_through_transpose_reaches_base():
+    x = mg.tensor(M)
+    y = x * 1
+    y.T[0] = 0.0
+    mg.sum(y).backward()
+    assert y.dtype == np.float64
+    np.testing.assert_array_equal(y, [[0.0, 2.0], [0.0, 4.0]])
+    np.testing.assert_array_equal(x.grad, [[0.0, 1.0], [0.0, 1.0]])
+
+
+def change_through_view_goes_unnoticed():
+    x = mg.tensor(Z)
+    y = 2 * x
+    z = y**2
+    view = y[0:2]
+    view += 1
+    mg.sum(z).backward()  # raises nothing
+    np.testing.assert_array_equal(x.grad, 8 * Z)  # the gradient of the old y: 4 * 2x
+
+
+def test_inplace__saved_tensor_modified_through_view_refused():
+    change_through_view_goes_unnoticed()
+
+
+def test_inplace__saved_tensor_modified_through_view_error_class():
+    change_through_view_goes_unnoticed()
+
+
+def test_inplace__data_edit_not_tracked():
+    x = mg.tensor(Z)
+    y = x * x
+    assert not x.data.flags.writeable  # mygrad's memory guard, on by default, while x is in a graph
+    with pytest.raises(ValueError, match="read-only"):
+        x.data *= 2  # torch: x.data.mul_(2) changes x, untracked
+    mg.sum(y).backward()
+    assert x.data.flags.writeable  # released once backward has cleared the graph
+
+
+def test_grad_ownership__zeroing_one_grad_keeps_the_other():
+    x, w = mg.tensor(X), mg.tensor(X)
+    (x * 1 + w).backward(np.array([1.0, -2.0, 0.5], dtype=np.float32))
+    x.null_grad()  # mygrad's reset of a gradient
+    assert x.grad is None  # torch's grad.zero_() leaves zeros
+    np.testing.assert_array_equal(w.grad, [1.0, -2.0, 0.5])
+
+
+OUTPUT = np.linspace(-1, 1, 6, dtype=np.float32).reshape(2, 3)
+
+
+def test_backward_errors__wrong_shape_gradient_refused():
+    x = mg.tensor(OUTPUT)
+    (2 * (2 * x + 2) ** 2).backward(np.ones(3, dtype=np.float32))  # torch: RuntimeError, Mismatch in shape
+    assert x.grad.shape == (2, 3)  # the gradient (3,) is broadcast to the output's (2, 3)
+
+
+def test_backward_errors__wrong_shape_gradient_error_class():
+    for shape in [(3, 2), (6,), (1, 2, 3)]:
+        z = 2 * (2 * mg.tensor(OUTPUT) + 2) ** 2
+        with pytest.raises(ValueError, match="incompatible shape") as error:
+            z.backward(np.ones(shape, dtype=np.float32))
+        assert not isinstance(error.value, RuntimeError)

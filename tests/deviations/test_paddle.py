@@ -169,5 +169,133 @@ def test_conventions__max_dim_ties(paddle, name, x):
     np.testing.assert_array_equal(grad, ties)  # torch: all of it to the index max/min returns
 
 
+# -- paddle.grad, hooks, in-place operations on results and views, SGD options ------------------------
+
+Z = np.array([1.0, 2.0, 3.0], dtype=np.float32)
+
+
+def tracked(paddle, data=X):
+    return paddle.to_tensor(data, stop_gradient=False)
+
+
+def test_autograd_grad__non_scalar_output_refused(paddle):
+    x = tracked(paddle)
+    (g,) = paddle.grad([x * x], [x])  # torch: RuntimeError, grad can be implicitly created only for scalars
+    np.testing.assert_allclose(g.numpy(), 2 * X, rtol=1e-6)  # seeded with ones: the gradient of the sum
+
+
+def test_autograd_grad__non_scalar_output_error_class(paddle):
+    x = tracked(paddle)
+    assert paddle.grad([x * x], [x])[0] is not None  # reached: nothing was raised
+
+
+def second_pass(paddle):
+    x = tracked(paddle)
+    z = ((2 * x + 2) ** 2).sum()
+    (first,) = paddle.grad([z], [x])  # retain_graph None: torch frees the graph here
+    (second,) = paddle.grad([z], [x])  # torch: RuntimeError, backward through the graph a second time
+    np.testing.assert_allclose(second.numpy(), first.numpy())
+
+
+def test_autograd_grad__second_pass_refused(paddle):
+    second_pass(paddle)
+
+
+def test_autograd_grad__second_pass_error_class(paddle):
+    second_pass(paddle)
+
+
+def test_autograd_grad__unused_input_error_class(paddle):
+    x, y = tracked(paddle), tracked(paddle)
+    with pytest.raises(ValueError, match="does not appear in the backward graph") as error:
+        paddle.grad([(x * x).sum()], [x, y])
+    assert not isinstance(error.value, RuntimeError)
+
+
+def test_backward_errors__wrong_shape_gradient_error_class(paddle):
+    for shape in [(3, 2), (6,), (3,), (1, 2, 3)]:
+        z = 2 * (2 * tracked(paddle, np.ones((2, 3), dtype=np.float32)) + 2) ** 2
+        with pytest.raises(AssertionError, match="shape not match") as error:
+            z.backward(paddle.ones(shape))
+        assert not isinstance(error.value, RuntimeError)
+
+
+def test_grad_ownership__leaves_do_not_share_grad(paddle):
+    x, w = tracked(paddle), tracked(paddle)
+    (x + w).backward(paddle.ones([3]))
+    assert not x.grad.stop_gradient and x.grad.is_leaf  # torch: x.grad requires no grad
+    with pytest.raises(ValueError, match="can't use inplace strategy"):
+        x.grad.add_(paddle.to_tensor(1.0))
+
+
+def test_higher_order__second_derivative(paddle):
+    x = tracked(paddle, np.array([0.5, 1.5], dtype=np.float32))
+    with pytest.raises(RuntimeError, match="reciprocal_grad doesn't have any grad op"):
+        (g,) = paddle.grad([paddle.reciprocal(x).sum()], [x], create_graph=True)
+        paddle.grad([g.sum()], [x])  # float64 gets this far; float32 raises on create_graph already
+    (g,) = paddle.grad([paddle.exp(x).sum()], [x], create_graph=True)  # the other functions have one
+    np.testing.assert_allclose(paddle.grad([g.sum()], [x])[0].numpy(), np.exp([0.5, 1.5]), rtol=1e-6)
+
+
+def test_hooks__retained_grad_is_after_hooks(paddle):
+    x = tracked(paddle, Z)
+    y = x * 3
+    y.retain_grads()
+    y.register_hook(lambda g: g * 10)  # registered after retain_grads()
+    y.sum().backward()
+    np.testing.assert_array_equal(y.grad.numpy(), [1.0, 1.0, 1.0])  # torch: 10, the gradient after hooks
+    np.testing.assert_array_equal(x.grad.numpy(), [30.0, 30.0, 30.0])
+
+
+def test_inplace__inplace_through_slice_reaches_base(paddle):
+    x = tracked(paddle, Z)
+    y = x * 2
+    y[1:].mul_(paddle.to_tensor(5.0))
+    (y * y).sum().backward()
+    np.testing.assert_array_equal(y.numpy(), [2.0, 20.0, 30.0])  # the base changes, as torch's does
+    np.testing.assert_array_equal(x.grad.numpy(), [8.0, 80.0, 120.0])  # torch: [8, 400, 600]
+
+
+def test_inplace__assignment_through_transpose_reaches_base(paddle):
+    x = tracked(paddle, np.array([[1.0, 2.0], [3.0, 4.0]], dtype=np.float32))
+    y = x * 1
+    paddle.t(y)[0] = 0.0
+    y.sum().backward()
+    np.testing.assert_array_equal(y.numpy(), [[0.0, 2.0], [0.0, 4.0]])
+    np.testing.assert_array_equal(x.grad.numpy(), [[1.0, 1.0], [1.0, 1.0]])  # torch: [[0, 1], [0, 1]]
+
+
+def test_inplace__data_edit_not_tracked(paddle):
+    x = tracked(paddle, Z)
+    y = x * x
+    x.data.mul_(paddle.to_tensor(2.0))  # x.data: stop_gradient, same storage, same version counter
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.sum().backward()  # torch: .data edits are not tracked, backward runs
+
+
+def nesterov_without_momentum(paddle):
+    weights = tracked(paddle)
+    optimizer = paddle.optimizer.Momentum(
+        learning_rate=0.01, momentum=0.0, parameters=[weights], use_nesterov=True
+    )
+    assert optimizer._use_nesterov  # torch: ValueError, Nesterov momentum requires a momentum
+
+
+def test_optimizer__nesterov_without_momentum_refused(paddle):
+    nesterov_without_momentum(paddle)
+
+
+def test_optimizer__nesterov_without_momentum_error_class(paddle):
+    nesterov_without_momentum(paddle)
+
+
+def test_optimizer__parameter_groups(paddle):
+    a = tracked(paddle)
+    with pytest.raises(AttributeError, match="optimize_attr"):  # a group takes Parameters only
+        paddle.optimizer.SGD(learning_rate=0.01, parameters=[{"params": [a]}])
+    optimizer = paddle.optimizer.SGD(learning_rate=0.01, parameters=[a])  # a plain list takes tensors
+    assert optimizer._parameter_list == [a]
+
+
 def test_every_entry_has_its_snippet():
     assert_snippets_match("paddle", globals())

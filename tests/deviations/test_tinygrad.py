@@ -463,3 +463,158 @@ def test_generated_programs__scalar_programs():
     x0, x1 = zero_d(0.0), zero_d(0.0)
     gx0, _ = (x0 + x1.sum()).gradient(x0, x1)
     assert gx0.numpy() == 2.0  # x0 and x1 are one constant node: d(x0 + x0)/dx0
+
+
+# -- autograd.grad (Tensor.gradient), higher order, in-place operations, SGD options ----------------
+
+
+def unused_input_gets_zeros():
+    x, y = Tensor(X, device="CPU"), Tensor(X, device="CPU")
+    gx, gy = (x * x).sum().gradient(x, y)  # there is no allow_unused
+    np.testing.assert_allclose(gx.numpy(), 2 * X, rtol=1e-6)
+    np.testing.assert_array_equal(gy.numpy(), np.zeros(3))  # torch: raises, or None with allow_unused
+
+
+def test_autograd_grad__unused_input_refused():
+    unused_input_gets_zeros()
+
+
+def test_autograd_grad__unused_input_error_class():
+    unused_input_gets_zeros()
+
+
+def test_autograd_grad__allow_unused_gives_none():
+    unused_input_gets_zeros()
+
+
+def test_autograd_grad__non_scalar_output_error_class():
+    x = Tensor(X, device="CPU")
+    with pytest.raises(AssertionError, match="scalar") as error:
+        (x * x).gradient(x)
+    assert not isinstance(error.value, RuntimeError)
+
+
+def second_gradient_through_the_graph():
+    x = Tensor(X, device="CPU")
+    z = ((2 * x + 2) ** 2).sum()
+    (first,) = z.gradient(x)
+    (second,) = z.gradient(x)  # the lazy graph is never freed: nothing to refuse
+    np.testing.assert_allclose(second.numpy(), first.numpy())
+
+
+def test_autograd_grad__second_pass_refused():
+    second_gradient_through_the_graph()
+
+
+def test_autograd_grad__second_pass_error_class():
+    second_gradient_through_the_graph()
+
+
+def test_backward_errors__wrong_shape_gradient_error_class():
+    z = 2 * (2 * Tensor(np.ones((2, 3), dtype=np.float32), device="CPU") + 2) ** 2
+    for shape in [(3, 2), (6,), (3,), (1, 2, 3)]:
+        with pytest.raises(AssertionError, match="grad shape must match tensor shape") as error:
+            z.backward(Tensor(np.ones(shape, dtype=np.float32), device="CPU"))
+        assert not isinstance(error.value, RuntimeError)
+
+
+def test_grad_ownership__leaves_do_not_share_grad():
+    x, w, v = Tensor(X, device="CPU"), Tensor(X, device="CPU"), Tensor(np.ones(3, np.float32), device="CPU")
+    (x + w).backward(v)
+    assert x.grad.uop is w.grad.uop is v.uop  # one lazy tensor, handed through to both leaves
+    x.grad.assign(x.grad + 1)
+    np.testing.assert_array_equal(x.grad.numpy(), [2.0, 2.0, 2.0])  # realizing it writes v's buffer
+    np.testing.assert_array_equal(w.grad.numpy(), [2.0, 2.0, 2.0])  # torch: w.grad stays 1
+    np.testing.assert_array_equal(v.numpy(), [2.0, 2.0, 2.0])  # and so does v
+
+
+def test_higher_order__second_derivative():
+    x = zero_d(0.0)
+    (g,) = x.cos().sum().gradient(x)
+    g.sum().backward()
+    assert x.grad is None  # the backward route: a 0-d leaf is a device-less CONST
+    x = zero_d(1.0, np.float64)
+    (g,) = x.exp().sum().gradient(x)
+    (h,) = g.sum().gradient(x)  # the vjp route, at x = 1: x and the seed gradient 1 are one CONST
+    np.testing.assert_allclose(h.numpy(), 2 * np.e)  # exp''(1) = e: g = exp(x) * 1 was read exp(x) * x
+    x = zero_d(2.0, np.float64)
+    (g,) = x.exp().sum().gradient(x)
+    np.testing.assert_allclose(g.sum().gradient(x)[0].numpy(), np.exp(2.0))  # another value is right
+
+
+def test_higher_order__mixed_partials():
+    x, y = zero_d(0.0), zero_d(0.0)
+    (g,) = (x * x * y + (x * y).exp()).sum().gradient(x)
+    g.sum().backward()
+    assert x.grad is None  # the backward route: a 0-d leaf is a device-less CONST
+    x, y = zero_d(0.0), zero_d(0.0)
+    (g,) = (x * x * y + (x * y).exp()).sum().gradient(x)
+    gx, _ = g.sum().gradient(x, y)
+    assert gx.numpy() == 2.0  # x and y are one CONST: d/dx of x*x*x + exp(x*x) terms; torch: 2y + y**2 = 0
+
+
+def test_higher_order__hessian_vector_product():
+    x = np.array([[1.0, -1.5, 0.375], [1.0, -0.75, 1.0], [1.0, 1.0, 1.0]], dtype=np.float32)
+    w = np.array([[-1.5, 1.25, 2.0], [0.01, 2.0, 0.01], [0.01, 2.0, 2.0]], dtype=np.float32)
+    xs, ws = Tensor(x, device="CPU"), Tensor(w, device="CPU")
+    (g,) = ((xs * xs).sum() ** 2).gradient(xs)  # 4 s x, s = sum(x**2): exact in float32 here
+    lazy = (g * ws).sum().numpy()
+    realized = (Tensor(g.numpy(), device="CPU") * ws).sum().numpy()
+    assert realized == np.float32(-3.4021912)  # the products summed, as torch sums them
+    assert lazy == (4 * (xs * xs).sum() * (xs * ws).sum()).numpy() == np.float32(-3.402163)  # 4 s * sum(x w)
+    exact = np.sum(g.numpy().astype(np.float64) * w)
+    assert abs(lazy - exact) > 5 * abs(realized - exact)
+
+
+def test_inplace__inplace_through_slice_reaches_base():
+    x = Tensor(np.array([1.0, 2.0, 3.0], dtype=np.float32), device="CPU")
+    y = x * 2
+    view = y[1:]
+    view.assign(view * 5)
+    np.testing.assert_array_equal(y.numpy(), [2.0, 4.0, 6.0])  # torch: [2, 20, 30]
+
+
+def test_inplace__assignment_through_transpose_reaches_base():
+    x = Tensor(np.array([[1.0, 2.0], [3.0, 4.0]], dtype=np.float32), device="CPU")
+    y = x * 1
+    y.T[0] = 0.0
+    np.testing.assert_array_equal(y.numpy(), [[1.0, 2.0], [3.0, 4.0]])  # torch: [[0, 2], [0, 4]]
+
+
+def change_through_view_goes_unnoticed():
+    x = Tensor(np.array([1.0, 2.0, 3.0], dtype=np.float32), device="CPU")
+    y = 2 * x
+    z = y**2
+    view = y[0:2]
+    view.assign(view + 1)
+    z.sum().backward()  # raises nothing
+    np.testing.assert_array_equal(x.grad.numpy(), [8.0, 16.0, 24.0])  # 8x: the gradient of the old y
+
+
+def test_inplace__saved_tensor_modified_through_view_refused():
+    change_through_view_goes_unnoticed()
+
+
+def test_inplace__saved_tensor_modified_through_view_error_class():
+    change_through_view_goes_unnoticed()
+
+
+def test_optimizer__options_over_generated_steps():
+    weights = Tensor(X, device="CPU")
+    optimizer = optim.SGD([weights], lr=0.01, momentum=0.9, weight_decay=0.1, nesterov=True)
+    (2 * (2 * weights + 2) ** 2).mean().backward()
+    with pytest.raises(RuntimeError, match="TRAINING must be enabled"):
+        optimizer.step()
+
+
+def nesterov_without_momentum_accepted():
+    optimizer = optim.SGD([Tensor(X, device="CPU")], lr=0.01, nesterov=True)
+    assert optimizer.nesterov and optimizer.momentum == 0.0
+
+
+def test_optimizer__nesterov_without_momentum_refused():
+    nesterov_without_momentum_accepted()
+
+
+def test_optimizer__nesterov_without_momentum_error_class():
+    nesterov_without_momentum_accepted()

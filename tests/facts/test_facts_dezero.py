@@ -8,6 +8,7 @@ the adapter has changed a behaviour. Needs dezero 0.0.13 on numpy<1.24 (tox env 
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from typing import Any
 
@@ -142,6 +143,76 @@ def adapter_grad_dtype(data: np.ndarray, program: Callable[[Any], Any]) -> str:
     return str(ag.numpy(ag.grad(x)).dtype)
 
 
+def engine_steps(momentum: float, weight_decay: float) -> list[float]:
+    """Three steps on mean(2*(2w+2)**2) with dezero's MomentumSGD and WeightDecay hook."""
+    w = dezero.Parameter(np.array([0.5, -1.0, 2.0]))
+    model = dezero.Layer()
+    model.w = w
+    optimizer = dezero.optimizers.MomentumSGD(0.05, momentum).setup(model)
+    optimizer.add_hook(dezero.optimizers.WeightDecay(weight_decay))
+    for _ in range(3):
+        model.cleargrads()
+        (F.sum(2 * (2 * w + 2) ** 2) / np.array(3.0)).backward()
+        optimizer.update()
+    return np.round(w.data, 6).tolist()
+
+
+def adapter_steps(momentum: float, weight_decay: float) -> list[float]:
+    w = tensor(np.array([0.5, -1.0, 2.0]), requires_grad=True)
+    optimizer = ag.sgd([w], 0.05, momentum=momentum, weight_decay=weight_decay)
+    for _ in range(3):
+        ag.zero_grad(optimizer)
+        ag.backward(ag.mean(2 * (2 * w + 2) ** 2))
+        ag.step(optimizer)
+    return np.round(ag.numpy(w), 6).tolist()
+
+
+def engine_lacks() -> list[bool]:
+    options = {*inspect.signature(dezero.optimizers.MomentumSGD).parameters}
+    return ["dampening" in options, "nesterov" in options, "maximize" in options, "param_groups" in options]
+
+
+def adapter_lacks() -> list[bool]:
+    w = [tensor(W, requires_grad=True)]
+    return [
+        outcome(lambda: ag.sgd(w, 0.01, momentum=0.9, dampening=0.5)) != "unsupported",
+        outcome(lambda: ag.sgd(w, 0.01, momentum=0.9, nesterov=True)) != "unsupported",
+        outcome(lambda: ag.sgd(w, 0.01, maximize=True)) != "unsupported",
+        outcome(lambda: ag.sgd([{"params": w}], 0.01)) != "unsupported",
+    ]
+
+
+def engine_grad_modes() -> tuple[bool, bool, bool]:
+    x = dezero.Variable(W.copy())
+    dezero.Config.enable_backprop = False
+    try:
+        off, enabled = x * 2, dezero.Config.enable_backprop
+    finally:
+        dezero.Config.enable_backprop = True
+    with dezero.no_grad(), dezero.using_config("enable_backprop", True):
+        on = x * 2
+    return off.creator is not None, enabled, on.creator is not None
+
+
+def adapter_grad_modes() -> tuple[bool, bool, bool]:
+    x = tensor(W, requires_grad=True)
+    ag.set_grad_enabled(False)
+    try:
+        off, enabled = x * 2, ag.is_grad_enabled()
+    finally:
+        ag.set_grad_enabled(True)
+    with ag.no_grad(), ag.enable_grad():
+        on = x * 2
+    return ag.has_node(off), enabled, ag.has_node(on)
+
+
+def engine_create_graph() -> bool:
+    """backward(create_graph=True) leaves a .grad that is differentiable again (it has a creator)."""
+    x = dezero.Variable(W.copy())
+    F.sum(x**3).backward(create_graph=True)
+    return x.grad.creator is not None
+
+
 FACTS = {
     "backward() fills .grad of a Variable made with the default": Fact(
         [3.0, 3.0, 3.0],
@@ -182,6 +253,32 @@ FACTS = {
         "nothing raised",
         lambda: outcome(lambda: dezero.optimizers.SGD(0.01).setup(dezero.Parameter(W.copy()))),
         lambda: outcome(lambda: ag.sgd(tensor(W, requires_grad=True), 0.01)),
+    ),
+    "three steps of momentum 0.9 (MomentumSGD) leave w at torch's": Fact(
+        [-1.260444, -1.0, -1.520889], lambda: engine_steps(0.9, 0.0), lambda: adapter_steps(0.9, 0.0)
+    ),
+    "three steps of momentum 0.5 and weight_decay 0.1 (WeightDecay) leave w at torch's": Fact(
+        [-0.802947, -0.983814, -0.62208], lambda: engine_steps(0.5, 0.1), lambda: adapter_steps(0.5, 0.1)
+    ),
+    "there is dampening, nesterov, maximize, parameter groups": Fact(
+        [False, False, False, False], engine_lacks, adapter_lacks
+    ),
+    "the optimizer's reset leaves zeros, if asked": Fact(
+        False,
+        lambda: "set_to_none" in inspect.signature(dezero.Layer.cleargrads).parameters,
+        lambda: (
+            outcome(lambda: ag.zero_grad(ag.sgd([tensor(W, requires_grad=True)], 0.01), False))
+            != "unsupported"
+        ),
+    ),
+    "enable_backprop off: a result has a node; reads; using_config on inside no_grad: has a node": Fact(
+        (False, False, True), engine_grad_modes, adapter_grad_modes
+    ),
+    # higher derivatives come only from backward(create_graph=True), into .grad: no function returns them
+    "there is a function that returns gradients (autograd.grad)": Fact(
+        False,
+        lambda: any(hasattr(dezero, name) for name in ("grad", "gradient")) or not engine_create_graph(),
+        lambda: outcome(lambda: ag.grad_of([ag.sum(tensor(W) * 3)], [tensor(W)])) != "unsupported",
     ),
 }
 

@@ -144,6 +144,24 @@ FACTS = {
         lambda: any("optim" in name.lower() or "sgd" in name.lower() for name in dir(nn)),
         lambda: offered(lambda: ag.sgd([tensor(TWO)], 0.01)),
     ),
+    "a gradient is a Value, to differentiate again": Fact(
+        False,
+        lambda: isinstance(engine_grad(lambda x: x * x), Value),
+        lambda: offered(lambda: ag.vjp_nested(lambda x: x * x, [tensor(TWO)], None)),
+    ),
+    "a Value offers more than backward() and relu(): autograd.grad, hooks, grad modes, in-place": Fact(
+        False,
+        lambda: [name for name in dir(Value) if not name.startswith("_")] != ["backward", "relu"],
+        lambda: any(
+            offered(action)
+            for action in (
+                lambda: ag.grad_of([tensor(TWO) * 3], [tensor(TWO)]),
+                lambda: ag.register_hook(tensor(TWO), lambda g: g),
+                lambda: ag.set_grad_enabled(True),
+                lambda: ag.mul_(tensor(TWO), 3.0),
+            )
+        ),
+    ),
 }
 
 

@@ -99,6 +99,45 @@ def adapter_grad_dtype() -> str:
     return str(ag.numpy(ag.grad(x)).dtype)
 
 
+Z = np.array([1.0, 2.0, 3.0])
+
+
+def engine_inplace() -> Any:
+    x = mg.tensor(Z)
+    y, z = x * 2, x * 2
+    y *= 3
+    z[1:][0] = 7.0  # through a view of z
+    mg.sum(y + z).backward()
+    return y.data.tolist(), z.data.tolist(), x.grad.tolist()
+
+
+def adapter_inplace() -> Any:
+    x = tensor(Z, requires_grad=True)
+    y, z = x * 2, x * 2
+    ag.mul_(y, 3.0)
+    ag.setitem(ag.operator("getitem")(z, slice(1, None)), 0, 7.0)
+    ag.backward(ag.sum(y + z))
+    return ag.numpy(y).tolist(), ag.numpy(z).tolist(), ag.numpy(ag.grad(x)).tolist()
+
+
+def engine_data() -> Any:
+    x = mg.tensor(Z)
+    y = x * x
+    data = x.data
+    answers = type(data).__name__, np.shares_memory(data, x), data.flags.writeable
+    mg.sum(y).backward()
+    return answers
+
+
+def adapter_data() -> Any:
+    x = tensor(Z, requires_grad=True)
+    y = x * x
+    data = ag.data_of(x)
+    answers = type(data).__name__, np.shares_memory(data, x), data.flags.writeable
+    ag.backward(ag.sum(y))
+    return answers
+
+
 FACTS = {
     "a float tensor made with the default is tracked": Fact(
         True,
@@ -145,6 +184,25 @@ FACTS = {
         False,
         lambda: any("optim" in name.lower() or "sgd" in name.lower() for name in dir(mg)),
         lambda: offered(lambda: ag.sgd([tensor(W, requires_grad=True)], 0.01)),
+    ),
+    "y *= 3 on y = 2x and z[1:][0] = 7 on z = 2x give y, z and x.grad of sum(y + z)": Fact(
+        ([6.0, 12.0, 18.0], [2.0, 7.0, 6.0], [8.0, 6.0, 8.0]), engine_inplace, adapter_inplace
+    ),
+    "x.data is a NumPy array sharing x's memory, writeable while x is in a graph": Fact(
+        ("ndarray", True, False), engine_data, adapter_data
+    ),
+    "there is autograd.grad, a tensor hook, a grad mode to set, an inference mode": Fact(
+        False,
+        lambda: (
+            any(hasattr(mg, name) for name in ("grad", "set_grad_enabled", "inference_mode"))
+            or hasattr(mg.Tensor, "register_hook")
+        ),
+        lambda: (
+            offered(lambda: ag.grad_of([ag.sum(tensor(W))], [tensor(W)]))
+            or offered(lambda: ag.register_hook(tensor(W), lambda g: g))
+            or offered(lambda: ag.set_grad_enabled(True))
+            or offered(ag.inference_mode)
+        ),
     ),
 }
 

@@ -81,6 +81,30 @@ def adapter_assign_add() -> list[float]:
     return ag.numpy(v).tolist()
 
 
+X = np.array([0.5, -1.0, 2.0], dtype=np.float32)
+
+
+def engine_nested_tapes() -> list[float]:
+    x = tf.constant(X)
+    with tf.GradientTape() as outer:
+        outer.watch(x)
+        with tf.GradientTape() as inner:
+            inner.watch(x)
+            out = tf.reduce_sum(x**3)
+        g = inner.gradient(out, x)  # recorded by the outer tape
+        total = tf.reduce_sum(g)
+    return outer.gradient(total, x).numpy().tolist()
+
+
+def adapter_nested_vjp() -> list[float]:
+    def first(x: Any) -> Any:
+        _, (g,) = ag.vjp_nested(lambda t: ag.sum(t**3), [x], None)
+        return ag.sum(g)
+
+    _, (grad,) = ag.vjp(first, [X], None, device="cpu")
+    return ag.numpy(grad).tolist()
+
+
 FACTS = {
     "a tape watches a tensor made with the default (tf.constant) unasked": Fact(
         False,
@@ -139,6 +163,26 @@ FACTS = {
         False,
         lambda: hasattr(tf.keras.optimizers.SGD, "step") or hasattr(tf.Variable(W), "grad"),
         lambda: offered(lambda: ag.sgd([tensor(W, requires_grad=True)], 0.01)),
+    ),
+    "a tape inside a tape differentiates the inner gradient of sum(x**3) to": Fact(
+        [3.0, -6.0, 12.0], engine_nested_tapes, adapter_nested_vjp
+    ),
+    "gradients can be returned for a result computed outside a tape (autograd.grad)": Fact(
+        False,
+        engine_result_of_variable,
+        lambda: offered(lambda: ag.grad_of([ag.sum(tensor(W, requires_grad=True))], [])),
+    ),
+    "there is a global grad mode, a tensor hook or an inference mode": Fact(
+        False,
+        lambda: (
+            any(hasattr(tf, name) for name in ("set_grad_enabled", "inference_mode"))
+            or hasattr(tf.Variable(W), "register_hook")
+        ),
+        lambda: (
+            offered(lambda: ag.set_grad_enabled(True))
+            or offered(lambda: ag.register_hook(tensor(W, requires_grad=True), lambda g: g))
+            or offered(ag.inference_mode)
+        ),
     ),
 }
 

@@ -8,6 +8,7 @@ answer is the value, or ``"raises <Error>"``. Needs ``clang`` on PATH for tinygr
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from typing import Any
 
@@ -19,7 +20,7 @@ optim = pytest.importorskip("tinygrad.nn.optim")
 
 from conformance.adapter import Capability  # noqa: E402  (after the engine's importorskip)
 from targets.tinygrad import TinygradAdapter  # noqa: E402
-from tests.facts import answer  # noqa: E402
+from tests.facts import answer, outcome  # noqa: E402
 
 Tensor = tinygrad.Tensor
 X32 = np.array([0.5, -1.0, 2.0], dtype=np.float32)
@@ -111,6 +112,110 @@ def sum_shares(ag: TinygradAdapter) -> bool:
     return ag.shares_storage(x, x + 0)
 
 
+def gradient_directly() -> tuple[list[float], Any]:
+    x = tensor(X32)
+    (g,) = (x * x).sum().gradient(x)
+    return values(g), x.grad
+
+
+def gradient(ag: TinygradAdapter) -> tuple[list[float], Any]:
+    x = ag.tensor(X32, device="cpu")
+    (g,) = ag.grad_of([ag.sum(x * x)], [x])
+    return values(g), ag.grad(x)
+
+
+def unused_gradient_directly() -> list[float]:
+    x, y = tensor(X32), tensor(X32)
+    return values((x * x).sum().gradient(x, y)[1])
+
+
+def unused_gradient(ag: TinygradAdapter) -> Any:
+    x, y = ag.tensor(X32, device="cpu"), ag.tensor(X32, device="cpu")
+    return values(ag.grad_of([ag.sum(x * x)], [x, y])[1])
+
+
+def second_derivative_directly() -> list[float]:
+    x = tensor(X32)
+    (g,) = (x**3).sum().gradient(x)
+    return values(g.sum().gradient(x)[0])
+
+
+def second_derivative(ag: TinygradAdapter) -> list[float]:
+    x = ag.tensor(X32, device="cpu")
+    (g,) = ag.grad_of([ag.sum(x**3)], [x], create_graph=True)
+    return values(ag.grad_of([ag.sum(g)], [x])[0])
+
+
+def intermediate_assign_directly() -> tuple[list[float], list[float]]:
+    x = tensor(X32)
+    y = x * 2
+    y.assign(y * 3)
+    y.sum().backward()
+    return values(y), values(x.grad)
+
+
+def intermediate_mul_(ag: TinygradAdapter) -> tuple[list[float], list[float]]:
+    x = ag.tensor(X32, device="cpu")
+    y = x * 2
+    ag.mul_(y, 3.0)
+    ag.backward(ag.sum(y))
+    return values(y), values(ag.grad(x))
+
+
+def index_assignment_directly() -> tuple[list[float], list[float]]:
+    x = tensor(X32)
+    y = x * 2
+    y[0] = 7.0
+    y.sum().backward()
+    return values(y), values(x.grad)
+
+
+def index_assignment(ag: TinygradAdapter) -> tuple[list[float], list[float]]:
+    x = ag.tensor(X32, device="cpu")
+    y = x * 2
+    ag.setitem(y, 0, 7.0)
+    ag.backward(ag.sum(y))
+    return values(y), values(ag.grad(x))
+
+
+SGD_OPTIONS = {"momentum": 0.9, "weight_decay": 0.1, "nesterov": True}
+
+
+def sgd_options_directly() -> tuple[Any, ...]:
+    optimizer = optim.SGD([tensor(X32)], lr=0.01, **SGD_OPTIONS)
+    return optimizer.momentum, optimizer.wd, optimizer.nesterov, optimizer.classic
+
+
+def sgd_options(ag: TinygradAdapter) -> tuple[Any, ...]:
+    optimizer = ag.sgd([ag.tensor(X32, device="cpu")], 0.01, **SGD_OPTIONS)
+    return optimizer.momentum, optimizer.wd, optimizer.nesterov, optimizer.classic
+
+
+def sgd_lacks_directly() -> list[bool]:
+    parameters = inspect.signature(optim.SGD).parameters
+    return [option in parameters for option in ("dampening", "maximize")] + [
+        "set_to_none" in inspect.signature(optim.Optimizer.zero_grad).parameters
+    ]
+
+
+def sgd_lacks(ag: TinygradAdapter) -> list[bool]:
+    w = ag.tensor(X32, device="cpu")
+    return [
+        outcome(lambda: ag.sgd([w], 0.01, dampening=0.5)) != "unsupported",
+        outcome(lambda: ag.sgd([w], 0.01, maximize=True)) != "unsupported",
+        outcome(lambda: ag.zero_grad(ag.sgd([w], 0.01), set_to_none=False)) != "unsupported",
+    ]
+
+
+def lacks_directly() -> bool:
+    spellings = ("no_grad", "set_grad_enabled", "enable_grad", "inference_mode")
+    return hasattr(Tensor, "register_hook") or any(hasattr(tinygrad, name) for name in spellings)
+
+
+def lacks(ag: TinygradAdapter) -> bool:
+    return bool({Capability.HOOKS, Capability.GRAD_MODES, Capability.INFERENCE_MODE} & ag.capabilities)
+
+
 FACTS = [
     pytest.param(
         lambda: tensor(X64).dtype.name,
@@ -147,6 +252,45 @@ FACTS = [
     pytest.param(sgd_step_directly, sgd_step, "raises RuntimeError", id="sgd_step_raises_with_training_off"),
     pytest.param(detached_write_shows_directly, detached_shares, True, id="detach_shares_storage"),
     pytest.param(sum_write_shows_directly, sum_shares, False, id="a_computed_result_has_storage_of_its_own"),
+    pytest.param(
+        gradient_directly, gradient, ([1.0, -2.0, 4.0], None), id="gradient_returns_and_leaves_grad_none"
+    ),
+    pytest.param(unused_gradient_directly, unused_gradient, [0.0, 0.0, 0.0], id="an_unused_input_gets_zeros"),
+    pytest.param(  # a method of the one tensor differentiated: several outputs are unsupported
+        lambda: list(inspect.signature(Tensor.gradient).parameters) != ["self", "targets", "gradient"],
+        lambda ag: outcome(lambda: ag.grad_of([ag.tensor(X32, device="cpu")] * 2, [])) != "unsupported",
+        False,
+        id="gradient_takes_no_list_of_outputs",
+    ),
+    pytest.param(
+        second_derivative_directly, second_derivative, [3.0, -6.0, 12.0], id="a_gradient_differentiates_again"
+    ),
+    pytest.param(
+        intermediate_assign_directly,
+        intermediate_mul_,
+        ([3.0, -6.0, 12.0], [6.0, 6.0, 6.0]),
+        id="assign_on_a_result_rewrites_its_gradient",
+    ),
+    pytest.param(
+        index_assignment_directly,
+        index_assignment,
+        ([7.0, -2.0, 4.0], [0.0, 2.0, 2.0]),
+        id="index_assignment_cuts_the_gradient",
+    ),
+    pytest.param(
+        lambda: isinstance(tensor(X32).data(), memoryview),
+        lambda ag: outcome(lambda: ag.data_of(ag.tensor(X32, device="cpu"))) == "unsupported",
+        True,
+        id="data_is_a_memoryview_not_a_tensor",
+    ),
+    pytest.param(sgd_options_directly, sgd_options, (0.9, 0.1, True, False), id="sgd_takes_torch_options"),
+    pytest.param(
+        sgd_lacks_directly,
+        sgd_lacks,
+        [False, False, False],
+        id="sgd_lacks_dampening_maximize_and_set_to_none_false",
+    ),
+    pytest.param(lacks_directly, lacks, False, id="no_hooks_grad_modes_or_inference_mode"),
 ]
 
 
