@@ -10,10 +10,11 @@ any other optimizer, nor learning-rate schedules.
 """
 
 import numpy as np
-from hypothesis import given
+from hypothesis import event, given, reject
 from hypothesis import strategies as st
 
-from conformance.adapter import Capability
+from conformance.adapter import Capability, Unsupported
+from conformance.runner import unsupported_form
 from conformance.spec import BEYOND_TUTORIAL, over_dtypes, spec
 from conformance.strategies import arrays
 from reference.oracles import sgd_steps, tutorial_mean_gradient
@@ -128,7 +129,8 @@ def test_momentum_first_step_is_the_gradient(conform):
 @given(data=st.data())
 def test_options_over_generated_steps(conform, dtype, data):
     """One to three SGD steps on mean(2*(2w+2)**2) with drawn momentum, dampening, weight_decay,
-    nesterov and maximize land where torch's documented algorithm puts w."""
+    nesterov and maximize land where torch's documented algorithm puts w (a draw with an option the
+    engine's SGD lacks is discarded, so an engine with some of them is measured on those)."""
     w = data.draw(arrays(dtype=dtype, min_value=-4, max_value=4), label="w")
     lr = data.draw(st.sampled_from([0.001, 0.01, 0.05]), label="lr")
     momentum = data.draw(st.sampled_from([0.0, 0.5, 0.9]), label="momentum")
@@ -142,7 +144,13 @@ def test_options_over_generated_steps(conform, dtype, data):
     }
     steps = data.draw(st.integers(1, 3), label="steps")
     expect = sgd_steps(w, tutorial_mean_gradient, lr=lr, steps=steps, **options)
-    conform.observe(train, w, lr, options, steps, expect={"weights after the steps": expect})
+    try:
+        conform.observe(train, w, lr, options, steps, expect={"weights after the steps": expect})
+    except Unsupported as error:
+        if not unsupported_form(error):
+            raise
+        event(f"unsupported on the target: {error.feature}")
+        reject()  # an option the engine's SGD lacks (dampening, say): the other draws measure the rest
 
 
 @spec(BEYOND_TUTORIAL, needs=OPTIONS)

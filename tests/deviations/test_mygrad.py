@@ -474,3 +474,15 @@ def test_backward_errors__wrong_shape_gradient_error_class():
         with pytest.raises(ValueError, match="incompatible shape") as error:
             z.backward(np.ones(shape, dtype=np.float32))
         assert not isinstance(error.value, RuntimeError)
+
+
+# -- sessions: each shrinks to its first step, a leaf made with requires_grad=False -----------------------
+
+
+def test_sessions__backward_sessions():
+    t0 = mg.tensor(np.array(0.0, dtype=np.float32))  # ag.tensor(arg0, requires_grad=False)
+    assert t0.constant is False  # tracked; torch: t0.requires_grad is False
+
+
+def test_sessions__stateful_sessions():
+    test_sessions__backward_sessions()  # the same first step

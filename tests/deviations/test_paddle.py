@@ -299,3 +299,16 @@ def test_optimizer__parameter_groups(paddle):
 
 def test_every_entry_has_its_snippet():
     assert_snippets_match("paddle", globals())
+
+
+# -- sessions: each shrinks to its first step, a leaf made with requires_grad=False -----------------------
+
+
+def test_sessions__backward_sessions(paddle):
+    t0 = paddle.to_tensor(np.array(0.0, dtype=np.float32), stop_gradient=True)
+    assert t0.grad_fn is not None  # a GradNodeAccumulation node; torch: t0.grad_fn is None
+    assert t0.grad_fn.name() == "GradNodeAccumulation"
+
+
+def test_sessions__stateful_sessions(paddle):
+    test_sessions__backward_sessions(paddle)  # the same first step
