@@ -1,5 +1,5 @@
-"""The suite catches every broken engine in tests/engines/broken.py and broken_operators.py, with the
-specs each one names.
+"""The suite catches every broken engine in tests/engines/broken.py, broken_operators.py and broken_api.py,
+with the specs each one names.
 
 Each engine runs in process against the families of the specs that must catch it, and exactly those
 specs must fail there: a bug that slips through shows a hole in the suite, and a spec that fails
@@ -18,7 +18,7 @@ import pytest
 import torch._dynamo  # noqa: F401
 
 from conformance.spec import all_specs
-from tests.engines import broken, broken_operators, run_specs
+from tests.engines import broken, broken_api, broken_operators, run_specs
 from tests.engines.broken import ENGINES, BrokenEngine
 
 SPEC_IDS = {spec.id for spec in all_specs()}
@@ -26,7 +26,7 @@ SPEC_IDS = {spec.id for spec in all_specs()}
 
 @pytest.mark.parametrize("engine", ENGINES.values(), ids=ENGINES.keys())
 def test_suite_catches_the_bug(pytester: pytest.Pytester, engine: BrokenEngine) -> None:
-    module = broken if hasattr(broken, engine.name) else broken_operators
+    module = next(m for m in (broken, broken_operators, broken_api) if hasattr(m, engine.name))
     target = f"{module.__name__}:{engine.name}"
     if engine.gap:
         outcome = run_specs(pytester, target)  # a gap is a claim about every spec
@@ -58,8 +58,10 @@ def test_suite_catches_the_bug(pytester: pytest.Pytester, engine: BrokenEngine) 
 def test_every_bug_names_real_specs_and_a_factory() -> None:
     assert len(ENGINES) - sum(bool(engine.gap) for engine in ENGINES.values()) >= 22
     for name, engine in ENGINES.items():
-        factory = getattr(broken, name, None) or getattr(broken_operators, name, None)
-        assert callable(factory), f"tests.engines.broken nor broken_operators has a factory {name!r}"
+        factory = next(
+            (getattr(m, name) for m in (broken, broken_operators, broken_api) if hasattr(m, name)), None
+        )
+        assert callable(factory), f"no module of tests.engines.broken* has a factory {name!r}"
         assert engine.caught_by, f"{name}: @caught_by names no spec"
         unknown = engine.caught_by - SPEC_IDS
         if engine.gap:

@@ -55,6 +55,10 @@ class Session(RuleBasedStateMachine):
         self.leaf_names = []
         self.results = []  # names of autograd.grad results
         self.hooks = []  # handles of hooks not removed
+        # gradients taken with autograd.grad, and what shares their storage: torch returns the gradient of
+        # a sum as one element expanded (stride 0), so writing into one is a question of torch's memory
+        # layout (refused by add_, spread to every element by index assignment), not of autograd
+        self.gradients = set()
         self.optimizers = []
         self.mode_switched = False
         self.contexts = 0
@@ -119,9 +123,12 @@ class Session(RuleBasedStateMachine):
     def backward(self, t, data):
         retain = self.has(Capability.RETAIN_GRAPH) and data.draw(st.booleans(), label="retain_graph")
         if self.has(Capability.BACKWARD_GRADIENT) and data.draw(st.booleans(), label="with a gradient"):
-            v = self.session.input(
-                data.draw(arrays(dtype=self.dtype, shape=self.shape, min_value=-2, max_value=2))
+            # now and then a v of another shape with as many elements, which must be refused
+            shape = data.draw(st.sampled_from([self.shape, self.shape, self.shape, self.shape[::-1], (-1,)]))
+            values = data.draw(
+                arrays(dtype=self.dtype, shape=self.shape, min_value=-2, max_value=2), label="v"
             )
+            v = self.session.input(values.reshape(shape))
             self.run(f"ag.backward({t}, ag.tensor({v}), retain_graph={retain})")
         else:
             self.run(f"ag.backward(ag.sum({t}), retain_graph={retain})")
@@ -146,6 +153,7 @@ class Session(RuleBasedStateMachine):
         with it and differentiate through it."""
         leaf, name = data.draw(st.sampled_from(self.leaf_names), label="input"), self.new_name()
         refused = self.run(f"ag.grad_of([ag.sum({t})], [{leaf}], create_graph=True)[0]", assign=name)
+        self.gradients.add(name)
         return self.made(name, refused) or reject()
 
     @precondition(lambda self: self.has(Capability.HOOKS))
@@ -174,6 +182,8 @@ class Session(RuleBasedStateMachine):
     @rule(target=tensors, t=tensors)
     def detach(self, t):
         name = self.new_name()
+        if t in self.gradients:
+            self.gradients.add(name)  # it shares the gradient's storage
         return self.made(name, self.run(f"ag.detach({t})", assign=name)) or reject()
 
     @precondition(lambda self: self.stateful and self.has(Capability.DETACH_INPLACE))
@@ -187,10 +197,18 @@ class Session(RuleBasedStateMachine):
         self.run(f"ag.requires_grad_({t}, {flag})")
 
     @precondition(lambda self: self.stateful and self.has(Capability.NO_GRAD) and len(self.session.open) < 2)
-    @rule()
-    def enter_no_grad(self):
+    @rule(data=st.data())
+    def enter_no_grad(self, data):
+        """Enter a grad-mode block: no_grad, and where the target has them enable_grad,
+        set_grad_enabled(False) and inference_mode."""
+        kinds = ["ag.no_grad()"]
+        if self.has(Capability.GRAD_MODES):
+            kinds += ["ag.enable_grad()", "ag.grad_enabled(False)"]
+        if self.has(Capability.INFERENCE_MODE):
+            kinds.append("ag.inference_mode()")
+        context = data.draw(st.sampled_from(kinds), label="block")
         name = f"c{len(self.session.open)}"
-        self.run("ag.no_grad()", assign=name)
+        self.run(context, assign=name)
         self.run(f"{name}.__enter__()")
         self.session.open.append(name)
 
@@ -203,12 +221,14 @@ class Session(RuleBasedStateMachine):
     @precondition(lambda self: self.stateful and self.has(Capability.INPLACE))
     @rule(t=tensors, number=st.sampled_from([1.0, -0.5]))
     def add_(self, t, number):
-        self.run(f"ag.add_({t}, {number})")
+        if t not in self.gradients:
+            self.run(f"ag.add_({t}, {number})")
 
     @precondition(lambda self: self.stateful and self.has(Capability.INPLACE_OPS))
     @rule(t=tensors, number=st.sampled_from([0.5, -1.0]))
     def mul_(self, t, number):
-        self.run(f"ag.mul_({t}, {number})")
+        if t not in self.gradients:
+            self.run(f"ag.mul_({t}, {number})")
 
     @precondition(lambda self: self.stateful and self.has(Capability.SGD) and bool(self.leaf_names))
     @rule(data=st.data())
@@ -217,20 +237,33 @@ class Session(RuleBasedStateMachine):
         self.run(f"ag.step(ag.sgd([{', '.join(params)}], 0.1))")
 
     @precondition(lambda self: self.stateful and self.has(Capability.SGD_OPTIONS) and bool(self.leaf_names))
-    @rule(data=st.data(), momentum=st.sampled_from([0.5, 0.9]), nesterov=st.booleans())
-    def momentum_optimizer(self, data, momentum, nesterov):
-        """An optimizer that lives on across steps: its momentum buffers are session state."""
+    @rule(data=st.data(), momentum=st.sampled_from([0.0, 0.5, 0.9]))
+    def momentum_optimizer(self, data, momentum):
+        """An optimizer that lives on across steps (its momentum buffers are session state), with options
+        drawn; one the target's SGD lacks discards the session."""
         params = data.draw(st.lists(st.sampled_from(self.leaf_names), min_size=1, max_size=3, unique=True))
+        options = {"momentum": momentum}
+        if momentum and data.draw(st.booleans(), label="nesterov"):
+            options["nesterov"] = True
+        elif momentum:
+            options["dampening"] = data.draw(st.sampled_from([0.0, 0.5]), label="dampening")
+        options["weight_decay"] = data.draw(st.sampled_from([0.0, 0.1]), label="weight_decay")
+        options["maximize"] = data.draw(st.booleans(), label="maximize")
         name = f"opt{len(self.optimizers)}"
-        options = f"momentum={momentum}, nesterov={nesterov}"
-        if not self.run(f"ag.sgd([{', '.join(params)}], 0.1, {options})", assign=name):
+        written = ", ".join(f"{key}={value}" for key, value in options.items() if value)
+        if not self.run(f"ag.sgd([{', '.join(params)}], 0.1{', ' if written else ''}{written})", assign=name):
             self.optimizers.append(name)
 
     @precondition(lambda self: self.stateful and bool(self.optimizers))
-    @rule(data=st.data(), zero=st.booleans())
-    def optimizer_step(self, data, zero):
+    @rule(data=st.data(), action=st.sampled_from(["step", "zero_grad", "zero_grad to zeros"]))
+    def optimizer_step(self, data, action):
         optimizer = data.draw(st.sampled_from(self.optimizers), label="optimizer")
-        self.run(f"ag.zero_grad({optimizer})" if zero else f"ag.step({optimizer})")
+        line = {
+            "step": f"ag.step({optimizer})",
+            "zero_grad": f"ag.zero_grad({optimizer})",
+            "zero_grad to zeros": f"ag.zero_grad({optimizer}, set_to_none=False)",
+        }[action]
+        self.run(line)
 
     # only outside no_grad blocks: torch as the target shares torch's one grad mode with the reference,
     # and a switch inside two interleaved blocks would make each block restore the other's mode
@@ -244,18 +277,21 @@ class Session(RuleBasedStateMachine):
     @rule(t=tensors, where=st.sampled_from(["0", "slice(1, None)", "slice(None, None, 2)"]))
     def mul_through_view(self, t, where):
         """An in-place change through a view of t: t's values and gradients change as torch's do."""
-        self.run(f'ag.mul_(ag.op("getitem", {t}, {where}), 2.0)')
+        if t not in self.gradients:
+            self.run(f'ag.mul_(ag.op("getitem", {t}, {where}), 2.0)')
 
     @precondition(lambda self: self.stateful and self.has(Capability.INPLACE_OPS))
     @rule(t=tensors, value=st.sampled_from([0.0, 1.5]))
     def index_assignment(self, t, value):
-        self.run(f"ag.setitem({t}, 0, {value})")
+        if t not in self.gradients:
+            self.run(f"ag.setitem({t}, 0, {value})")
 
     @precondition(lambda self: self.stateful and self.has(Capability.INPLACE_OPS))
     @rule(t=tensors)
     def data_edit(self, t):
         """An edit through .data: not tracked, not caught at backward."""
-        self.run(f"ag.mul_(ag.data_of({t}), 0.5)")
+        if t not in self.gradients:
+            self.run(f"ag.mul_(ag.data_of({t}), 0.5)")
 
     # -- after every step -------------------------------------------------------------------------
 
@@ -272,6 +308,8 @@ class Session(RuleBasedStateMachine):
             if self.has(Capability.GRAPH_NODES):
                 seen[f"{name}.is_leaf"] = f"ag.is_leaf({name})"
                 seen[f"{name} has a node"] = f"ag.has_node({name})"
+            if self.has(Capability.INFERENCE_MODE):
+                seen[f"{name}.is_inference"] = f"ag.is_inference({name})"
         if self.has(Capability.BACKWARD):
             seen.update({f"{leaf}.grad": f"ag.grad({leaf})" for leaf in self.leaf_names})
         seen.update({name: name for name in self.results})
