@@ -55,10 +55,11 @@ class Session(RuleBasedStateMachine):
         self.leaf_names = []
         self.results = []  # names of autograd.grad results
         self.hooks = []  # handles of hooks not removed
-        # gradients taken with autograd.grad, and what shares their storage: torch returns the gradient of
-        # a sum as one element expanded (stride 0), so writing into one is a question of torch's memory
-        # layout (refused by add_, spread to every element by index assignment), not of autograd
-        self.gradients = set()
+        # tensors in-place steps (and detach_, requires_grad_) leave alone: gradients taken with
+        # autograd.grad and what shares their storage, which torch returns as one element expanded
+        # (stride 0), so that writing into one is a question of torch's memory layout (refused by add_,
+        # spread to every element by index assignment), not of autograd
+        self.left_alone = set()
         self.optimizers = []
         self.mode_switched = False
         self.contexts = 0
@@ -153,7 +154,7 @@ class Session(RuleBasedStateMachine):
         with it and differentiate through it."""
         leaf, name = data.draw(st.sampled_from(self.leaf_names), label="input"), self.new_name()
         refused = self.run(f"ag.grad_of([ag.sum({t})], [{leaf}], create_graph=True)[0]", assign=name)
-        self.gradients.add(name)
+        self.left_alone.add(name)
         return self.made(name, refused) or reject()
 
     @precondition(lambda self: self.has(Capability.HOOKS))
@@ -182,30 +183,32 @@ class Session(RuleBasedStateMachine):
     @rule(target=tensors, t=tensors)
     def detach(self, t):
         name = self.new_name()
-        if t in self.gradients:
-            self.gradients.add(name)  # it shares the gradient's storage
+        if t in self.left_alone:
+            self.left_alone.add(name)  # it shares the gradient's storage
         return self.made(name, self.run(f"ag.detach({t})", assign=name)) or reject()
 
     @precondition(lambda self: self.stateful and self.has(Capability.DETACH_INPLACE))
     @rule(t=tensors)
     def detach_(self, t):
-        self.run(f"ag.detach_({t})")
+        if t not in self.left_alone:
+            self.run(f"ag.detach_({t})")
 
     @precondition(lambda self: self.stateful and self.has(Capability.SET_REQUIRES_GRAD))
     @rule(t=tensors, flag=st.booleans())
     def requires_grad_(self, t, flag):
-        self.run(f"ag.requires_grad_({t}, {flag})")
+        if t not in self.left_alone:
+            self.run(f"ag.requires_grad_({t}, {flag})")
 
     @precondition(lambda self: self.stateful and self.has(Capability.NO_GRAD) and len(self.session.open) < 2)
     @rule(data=st.data())
     def enter_no_grad(self, data):
-        """Enter a grad-mode block: no_grad, and where the target has them enable_grad,
-        set_grad_enabled(False) and inference_mode."""
+        """Enter a grad-mode block: no_grad, and where the target has them enable_grad and
+        set_grad_enabled(False). Not inference_mode: what torch does with inference tensors outside it
+        turns on the operation's spelling (t.data.add_ allowed, t.data[0] = 5 refused; -t of an
+        inference leaf untracked), which grad_modes.inference_* measure where it is autograd's."""
         kinds = ["ag.no_grad()"]
         if self.has(Capability.GRAD_MODES):
             kinds += ["ag.enable_grad()", "ag.grad_enabled(False)"]
-        if self.has(Capability.INFERENCE_MODE):
-            kinds.append("ag.inference_mode()")
         context = data.draw(st.sampled_from(kinds), label="block")
         name = f"c{len(self.session.open)}"
         self.run(context, assign=name)
@@ -221,13 +224,13 @@ class Session(RuleBasedStateMachine):
     @precondition(lambda self: self.stateful and self.has(Capability.INPLACE))
     @rule(t=tensors, number=st.sampled_from([1.0, -0.5]))
     def add_(self, t, number):
-        if t not in self.gradients:
+        if t not in self.left_alone:
             self.run(f"ag.add_({t}, {number})")
 
     @precondition(lambda self: self.stateful and self.has(Capability.INPLACE_OPS))
     @rule(t=tensors, number=st.sampled_from([0.5, -1.0]))
     def mul_(self, t, number):
-        if t not in self.gradients:
+        if t not in self.left_alone:
             self.run(f"ag.mul_({t}, {number})")
 
     @precondition(lambda self: self.stateful and self.has(Capability.SGD) and bool(self.leaf_names))
@@ -277,20 +280,20 @@ class Session(RuleBasedStateMachine):
     @rule(t=tensors, where=st.sampled_from(["0", "slice(1, None)", "slice(None, None, 2)"]))
     def mul_through_view(self, t, where):
         """An in-place change through a view of t: t's values and gradients change as torch's do."""
-        if t not in self.gradients:
+        if t not in self.left_alone:
             self.run(f'ag.mul_(ag.op("getitem", {t}, {where}), 2.0)')
 
     @precondition(lambda self: self.stateful and self.has(Capability.INPLACE_OPS))
     @rule(t=tensors, value=st.sampled_from([0.0, 1.5]))
     def index_assignment(self, t, value):
-        if t not in self.gradients:
+        if t not in self.left_alone:
             self.run(f"ag.setitem({t}, 0, {value})")
 
     @precondition(lambda self: self.stateful and self.has(Capability.INPLACE_OPS))
     @rule(t=tensors)
     def data_edit(self, t):
         """An edit through .data: not tracked, not caught at backward."""
-        if t not in self.gradients:
+        if t not in self.left_alone:
             self.run(f"ag.mul_(ag.data_of({t}), 0.5)")
 
     # -- after every step -------------------------------------------------------------------------
@@ -308,8 +311,6 @@ class Session(RuleBasedStateMachine):
             if self.has(Capability.GRAPH_NODES):
                 seen[f"{name}.is_leaf"] = f"ag.is_leaf({name})"
                 seen[f"{name} has a node"] = f"ag.has_node({name})"
-            if self.has(Capability.INFERENCE_MODE):
-                seen[f"{name}.is_inference"] = f"ag.is_inference({name})"
         if self.has(Capability.BACKWARD):
             seen.update({f"{leaf}.grad": f"ag.grad({leaf})" for leaf in self.leaf_names})
         seen.update({name: name for name in self.results})

@@ -94,12 +94,12 @@ def _patch_torch(original: Callable[..., Any], *args: Any, **kwargs: Any) -> Any
 
 def _write_into_input(original: Callable[..., Any], self: Tensor, *args: Any, **kwargs: Any) -> Any:
     result = original(self, *args, **kwargs)
-    self.data += 1  # the leaf's array is the caller's own: tensor() of this engine does not copy
+    self.array += 1  # the leaf's array is the caller's own: tensor() of this engine does not copy
     return result
 
 
 def _stub_refusal(original: Callable[..., Any], self: Tensor, gradient: Any = None, **kwargs: Any) -> Any:
-    if gradient is None and self.data.size != 1:  # where torch refuses, the stub raises NotImplementedError
+    if gradient is None and self.array.size != 1:  # where torch refuses, the stub raises NotImplementedError
         raise NotImplementedError("backward of a non-scalar")
     return original(self, gradient, **kwargs)
 
@@ -127,7 +127,7 @@ def _a_list(original: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
 
 
 def _a_numpy_array(original: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    return original(*args, **kwargs).data  # the engine's array, not a tensor
+    return original(*args, **kwargs).array  # the engine's array, not a tensor
 
 
 def _gradient_of_wrong_shape(original: Callable[..., Any], self: Tensor, *args: Any, **kwargs: Any) -> Any:

@@ -1,123 +1,49 @@
-"""minigrad's nodes: the base :class:`Node`, arithmetic and element-wise functions.
+"""minigrad's arithmetic and element-wise nodes, and the tensor methods that record them.
 
-A node is named as torch names the graph node it records (``ExpBackward0``). Its ``forward`` computes on
-NumPy arrays, its ``backward`` maps the output's gradient to each input's with torch's own formula
+A node is named as torch names the graph node it records (``ExpBackward0``); its formulas are torch's
 (``derivatives.yaml``), so that kinks, ties and infinities come out as in torch: relu'(0) = 0,
-abs'(0) = 0, sqrt'(0) = inf, clamp passes the gradient at its bounds, maximum splits it on ties.
-Arguments other than tensors (``dim``, ``min``, ...) reach both as keyword options, already normalised
-by the tensor method that records the node. Each family's methods are a mixin the engine's Tensor
-(``tests/engines/minigrad.py``) inherits: :class:`ElementwiseMethods` here, reductions and matrix
-products in ``minigrad_reductions.py``, views, indexing and joins in ``minigrad_shapes.py``.
+abs'(0) = 0, sqrt'(0) = inf, clamp passes the gradient at its bounds, maximum splits it on ties. The
+node base class and what every family shares live in ``minigrad_node.py``; arguments other than tensors
+(``min``, ``max``, ...) reach the formulas as keyword options, already normalised by the tensor method.
+Each family's methods are a mixin the engine's Tensor (``tests/engines/minigrad.py``) inherits:
+:class:`ElementwiseMethods` here, reductions and matrix products in ``minigrad_reductions.py``, views,
+indexing and joins in ``minigrad_shapes.py``, in-place operations in ``minigrad_inplace.py``.
 
-Where torch names a result after the last of several steps (matmul of a vector and a matrix ends in
-``squeeze_``, so its node is SqueezeBackward4), minigrad records one node for the whole operation and
-gives it torch's name with ``torch_name``.
+Where torch's first-order gradient keeps a tie to the input even though its derivative is zero (abs's
+``grad * sgn(x)``, relu's ``threshold_backward(grad, result)``), the graph formula records it too, so a
+gradient requires grad exactly when torch's does.
 """
 
 from __future__ import annotations
 
 import math
-import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 import numpy as np
 
-Tensor = Any  # a minigrad Tensor: this module sits below the engine and never imports it
-Grads = tuple[np.ndarray | None, ...]
+from tests.engines.minigrad_node import (
+    Grads,
+    Node,
+    Operations,
+    Tensor,
+    TensorGrads,
+    masked,
+    sum_to,
+    where_else_zero,
+    wrap_dim,
+    wrap_dims,
+)
 
-
-def sum_to(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    """Sum a gradient over the dimensions that broadcasting added or stretched to reach ``shape``."""
-    grad = grad.sum(axis=tuple(range(grad.ndim - len(shape)))) if grad.ndim > len(shape) else grad
-    stretched = tuple(i for i, side in enumerate(shape) if side == 1 and grad.shape[i] != 1)
-    return grad.sum(axis=stretched, keepdims=True) if stretched else grad
-
-
-def where_else_zero(mask: np.ndarray, grad: np.ndarray) -> np.ndarray:
-    """``grad`` where ``mask`` holds, else 0 (not ``grad * mask``, which turns an infinite grad into nan)."""
-    return np.where(mask, grad, grad.dtype.type(0))
-
-
-def wrap_dim(dim: int, ndim: int) -> int:
-    """``dim`` made non-negative, refused out of range as torch refuses it (a 0-d tensor takes 0 and -1)."""
-    bound = max(ndim, 1)
-    if not -bound <= dim < bound:
-        raise IndexError(
-            f"Dimension out of range (expected to be in range of [{-bound}, {bound - 1}], but got {dim})"
-        )
-    return dim % bound
-
-
-def wrap_dims(dim: int | Sequence[int] | None, ndim: int) -> tuple[int, ...]:
-    """The dims a reduction reduces, non-negative: None or () is every dim, as in torch."""
-    given = range(ndim) if dim is None else (dim,) if isinstance(dim, int | np.integer) else tuple(dim)
-    dims = tuple(wrap_dim(d, ndim) for d in given) or tuple(range(ndim))
-    if len(set(dims)) != len(dims):
-        raise RuntimeError(f"dim {dims} appears multiple times in the list of dims")
-    return dims if ndim else ()
-
-
-class Node:
-    """One recorded operation. Subclasses give ``forward`` (on arrays) and ``backward``.
-
-    ``next`` holds, per input, where its gradient goes: the input's own node, the input itself when it
-    is a leaf that requires grad (torch's AccumulateGrad), or None when no gradient is wanted.
-    """
-
-    saves: ClassVar[tuple[int, ...]] = ()  # which inputs backward needs
-    saves_output: ClassVar[bool] = False  # whether backward needs the result (exp, tanh, sqrt, ...)
-    view: ClassVar[bool] = False  # whether the result views its first input's storage, as torch's does
-    torch_name: ClassVar[str] = ""  # torch's name for the node, where it differs from the class's
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        if "torch_name" in cls.__dict__:
-            cls.__name__ = cls.__qualname__ = cls.torch_name
-
-    def __init__(
-        self, inputs: tuple[Tensor, ...], output: Tensor, options: dict[str, Any] | None = None
-    ) -> None:
-        self.next = tuple((t.grad_fn or t) if t.requires_grad else None for t in inputs)
-        self.shapes = tuple(t.shape for t in inputs)
-        self.options = options or {}
-        self.output = weakref.ref(output)
-        saved = [inputs[i] for i in self.saves]
-        if self.saves_output:  # an alias out of the graph: the node must not keep its own result alive
-            saved.append(type(output)(output.data, version=output._version))
-        self._saved: tuple[tuple[Tensor, int], ...] | None = tuple((t, t._version.value) for t in saved)
-
-    forward: ClassVar[Callable[..., Any]]  # a static method: (*arrays, **options) -> array
-
-    def backward(self, grad: np.ndarray) -> Grads:
-        raise NotImplementedError
-
-    @property
-    def saved(self) -> tuple[np.ndarray, ...]:
-        """The saved inputs' arrays (then the result's), refused once freed or changed in place since."""
-        if self._saved is None:
-            raise RuntimeError(
-                "Trying to backward through the graph a second time (or directly access saved tensors "
-                "after they have already been freed). Specify retain_graph=True if you need to backward "
-                "through the graph a second time."
-            )
-        for tensor, version in self._saved:
-            if tensor._version.value != version:
-                raise RuntimeError(
-                    "one of the variables needed for gradient computation has been modified by an "
-                    f"inplace operation: it is at version {tensor._version.value}; expected version "
-                    f"{version} instead."
-                )
-        return tuple(tensor.data for tensor, _ in self._saved)
-
-    def release(self) -> None:
-        """Free the saved tensors; a node that saved nothing can be run again, as in torch."""
-        if self._saved:
-            self._saved = None
-
-    def needs(self, index: int) -> bool:
-        return self.next[index] is not None
-
+__all__ = [  # the shared helpers stay importable from here, where they were first
+    "Grads",
+    "Node",
+    "Operations",
+    "sum_to",
+    "where_else_zero",
+    "wrap_dim",
+    "wrap_dims",
+]
 
 # -- arithmetic ------------------------------------------------------------------------------------
 
@@ -125,14 +51,14 @@ class Node:
 class AddBackward0(Node):
     forward = staticmethod(np.add)
 
-    def backward(self, grad: np.ndarray) -> Grads:
+    def formula(self, grad: Any) -> tuple[Any, ...]:
         return grad, grad
 
 
 class SubBackward0(Node):
     forward = staticmethod(np.subtract)
 
-    def backward(self, grad: np.ndarray) -> Grads:
+    def formula(self, grad: Any) -> tuple[Any, ...]:
         return grad, -grad
 
 
@@ -142,20 +68,20 @@ class RsubBackward1(SubBackward0):
 
 class MulBackward0(Node):
     saves = (0, 1)
+    saves_for: ClassVar[dict[int, int]] = {0: 1, 1: 0}  # each factor only for the other's gradient
     forward = staticmethod(np.multiply)
 
-    def backward(self, grad: np.ndarray) -> Grads:
-        a, b = self.saved
-        return grad * b, grad * a
+    def formula(self, grad: Any, a: Any, b: Any) -> tuple[Any, ...]:
+        return (grad * b if self.needs(0) else None), (grad * a if self.needs(1) else None)
 
 
 class DivBackward0(Node):
     saves = (0, 1)
+    saves_for: ClassVar[dict[int, int]] = {0: 1}
     forward = staticmethod(np.divide)
 
-    def backward(self, grad: np.ndarray) -> Grads:
-        a, b = self.saved
-        return grad / b, (-grad * a / (b * b) if self.needs(1) else None)
+    def formula(self, grad: Any, a: Any, b: Any) -> tuple[Any, ...]:
+        return (grad / b if self.needs(0) else None), (-grad * a / (b * b) if self.needs(1) else None)
 
 
 class PowBackward0(Node):
@@ -170,6 +96,13 @@ class PowBackward0(Node):
             return np.zeros_like(base), None
         return grad * (exponent * base ** (exponent - 1)), None
 
+    def backward_graph(self, grad: Tensor) -> TensorGrads:
+        base, exponent = self.saved_tensors
+        power = exponent.item()
+        if power == 0:
+            return type(grad)(np.zeros_like(base.array)), None
+        return grad * (power * base ** (power - 1)), None
+
 
 class PowBackward1(Node):
     """``tensor ** tensor``."""
@@ -183,6 +116,12 @@ class PowBackward1(Node):
         to_base = where_else_zero(exponent != 0, grad * (exponent * base ** (exponent - 1)))
         to_exponent = grad * np.where((exponent >= 0) & (base == 0), 0, result * np.log(base))
         return to_base, to_exponent.astype(grad.dtype, copy=False)
+
+    def backward_graph(self, grad: Tensor) -> TensorGrads:
+        base, exponent, result = self.saved_tensors
+        to_base = masked(exponent.array != 0, grad * (exponent * base ** (exponent - 1)))
+        at_zero = type(grad)((exponent.array >= 0) & (base.array == 0))
+        return to_base, grad * grad._where(at_zero, 0.0, result * base.log())
 
 
 class PowBackward2(Node):
@@ -199,11 +138,16 @@ class PowBackward2(Node):
             to_exponent = where_else_zero(exponent < 0, to_exponent)
         return None, to_exponent
 
+    def backward_graph(self, grad: Tensor) -> TensorGrads:
+        base, exponent, result = self.saved_tensors
+        to_exponent = grad * (result * base.log())
+        return None, masked(exponent.array < 0, to_exponent) if base.item() == 0 else to_exponent
+
 
 class NegBackward0(Node):
     forward = staticmethod(np.negative)
 
-    def backward(self, grad: np.ndarray) -> Grads:
+    def formula(self, grad: Any) -> tuple[Any, ...]:
         return (-grad,)
 
 
@@ -218,13 +162,32 @@ class AbsBackward0(Node):
         (x,) = self.saved
         return (grad * np.sign(x),)
 
+    def backward_graph(self, grad: Tensor) -> TensorGrads:
+        (x,) = self.saved_tensors
+        return (grad * x.sgn(),)
+
+
+class SignBackward0(Node):
+    """sign(x): its derivative is 0 everywhere, but the result stays in the graph."""
+
+    forward = staticmethod(np.sign)
+
+    def backward(self, grad: np.ndarray) -> Grads:
+        return (np.zeros_like(grad),)
+
+    def backward_graph(self, grad: Tensor) -> TensorGrads:
+        return (type(grad)(np.zeros_like(grad.array)),)
+
+
+class SgnBackward0(SignBackward0):
+    pass
+
 
 class ExpBackward0(Node):
     saves_output = True
     forward = staticmethod(np.exp)
 
-    def backward(self, grad: np.ndarray) -> Grads:
-        (result,) = self.saved
+    def formula(self, grad: Any, result: Any) -> tuple[Any, ...]:
         return (grad * result,)
 
 
@@ -232,8 +195,7 @@ class LogBackward0(Node):
     saves = (0,)
     forward = staticmethod(np.log)
 
-    def backward(self, grad: np.ndarray) -> Grads:
-        (x,) = self.saved
+    def formula(self, grad: Any, x: Any) -> tuple[Any, ...]:
         return (grad / x,)
 
 
@@ -241,8 +203,7 @@ class SqrtBackward0(Node):
     saves_output = True
     forward = staticmethod(np.sqrt)
 
-    def backward(self, grad: np.ndarray) -> Grads:
-        (result,) = self.saved
+    def formula(self, grad: Any, result: Any) -> tuple[Any, ...]:
         return (grad / (2 * result),)
 
 
@@ -254,6 +215,10 @@ class SinBackward0(Node):
         (x,) = self.saved
         return (grad * np.cos(x),)
 
+    def backward_graph(self, grad: Tensor) -> TensorGrads:
+        (x,) = self.saved_tensors
+        return (grad * x.cos(),)
+
 
 class CosBackward0(Node):
     saves = (0,)
@@ -263,13 +228,16 @@ class CosBackward0(Node):
         (x,) = self.saved
         return (grad * -np.sin(x),)
 
+    def backward_graph(self, grad: Tensor) -> TensorGrads:
+        (x,) = self.saved_tensors
+        return (grad * -x.sin(),)
+
 
 class TanhBackward0(Node):
     saves_output = True
     forward = staticmethod(np.tanh)
 
-    def backward(self, grad: np.ndarray) -> Grads:
-        (result,) = self.saved
+    def formula(self, grad: Any, result: Any) -> tuple[Any, ...]:
         return (grad * (1 - result * result),)
 
 
@@ -280,8 +248,7 @@ class SigmoidBackward0(Node):
     def forward(x: np.ndarray) -> np.ndarray:
         return 1 / (1 + np.exp(-x))
 
-    def backward(self, grad: np.ndarray) -> Grads:
-        (result,) = self.saved
+    def formula(self, grad: Any, result: Any) -> tuple[Any, ...]:
         return (grad * (1 - result) * result,)
 
 
@@ -296,14 +263,43 @@ class ReluBackward0(Node):
         (result,) = self.saved
         return (where_else_zero(result > 0, grad),)
 
+    def backward_graph(self, grad: Tensor) -> TensorGrads:
+        (result,) = self.saved_tensors
+        return (grad._apply(ThresholdBackwardBackward0, grad, result),)
+
+
+class ThresholdBackwardBackward0(Node):
+    """relu's gradient as torch records it, ``threshold_backward(grad, result, 0)``: the gradient where
+    the result is positive; its derivative in the result is 0."""
+
+    saves = (1,)
+
+    @staticmethod
+    def forward(grad: np.ndarray, result: np.ndarray) -> np.ndarray:
+        return where_else_zero(result > 0, grad)
+
+    def backward(self, grad: np.ndarray) -> Grads:
+        (result,) = self.saved
+        return where_else_zero(result > 0, grad), np.zeros_like(grad)
+
+    def backward_graph(self, grad: Tensor) -> TensorGrads:
+        (result,) = self.saved
+        return masked(result > 0, grad), type(grad)(np.zeros_like(grad.array))
+
 
 class ReciprocalBackward0(Node):
     saves_output = True
     forward = staticmethod(np.reciprocal)
 
-    def backward(self, grad: np.ndarray) -> Grads:
-        (result,) = self.saved
+    def formula(self, grad: Any, result: Any) -> tuple[Any, ...]:
         return (-grad * (result * result),)
+
+
+class CloneBackward0(Node):
+    forward = staticmethod(np.copy)
+
+    def formula(self, grad: Any) -> tuple[Any, ...]:
+        return (grad,)
 
 
 class ClampBackward1(Node):
@@ -316,7 +312,7 @@ class ClampBackward1(Node):
         low = x if min is None else np.maximum(x, min)
         return low if max is None else np.minimum(low, max)
 
-    def backward(self, grad: np.ndarray) -> Grads:
+    def _inside(self) -> np.ndarray:
         (x,) = self.saved
         low, high = self.options["min"], self.options["max"]
         inside = np.ones(x.shape, dtype=bool)
@@ -324,7 +320,13 @@ class ClampBackward1(Node):
             inside &= x >= low
         if high is not None:
             inside &= x <= high
-        return (where_else_zero(inside, grad),)
+        return inside
+
+    def backward(self, grad: np.ndarray) -> Grads:
+        return (where_else_zero(self._inside(), grad),)
+
+    def backward_graph(self, grad: Tensor) -> TensorGrads:
+        return (masked(self._inside(), grad),)
 
 
 class ClampBackward0(Node):
@@ -336,14 +338,15 @@ class ClampBackward0(Node):
     def forward(x: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
         return np.minimum(np.maximum(x, low), high)
 
-    def backward(self, grad: np.ndarray) -> Grads:
+    def _masks(self) -> tuple[np.ndarray, ...]:
         x, low, high = self.saved
-        to_x = where_else_zero((x >= low) & (x <= high), grad)
-        return (
-            to_x,
-            where_else_zero((x < low) & (low < high), grad),
-            where_else_zero((x > high) | (high < low), grad),
-        )
+        return (x >= low) & (x <= high), (x < low) & (low < high), (x > high) | (high < low)
+
+    def backward(self, grad: np.ndarray) -> Grads:
+        return tuple(where_else_zero(mask, grad) for mask in self._masks())
+
+    def backward_graph(self, grad: Tensor) -> TensorGrads:
+        return tuple(masked(mask, grad) for mask in self._masks())
 
 
 class MaximumBackward0(Node):
@@ -355,6 +358,11 @@ class MaximumBackward0(Node):
         x, y = self.saved
         shared = np.where(x == y, grad / 2, grad)
         return where_else_zero(~self.wins(x, y), shared), where_else_zero(~self.wins(y, x), shared)
+
+    def backward_graph(self, grad: Tensor) -> TensorGrads:
+        x, y = self.saved
+        shared = grad._where(type(grad)(x == y), grad / 2, grad)
+        return masked(~self.wins(x, y), shared), masked(~self.wins(y, x), shared)
 
 
 class MinimumBackward0(MaximumBackward0):
@@ -372,23 +380,12 @@ class WhereBackward0(Node):
         (condition,) = self.saved
         return None, where_else_zero(condition, grad), where_else_zero(~condition, grad)
 
+    def backward_graph(self, grad: Tensor) -> TensorGrads:
+        (condition,) = self.saved
+        return None, masked(condition, grad), masked(~condition, grad)
+
 
 # -- the tensor's methods ----------------------------------------------------------------------------------
-
-
-class Operations:
-    """What a tensor's operation methods ask of the tensor: its array and ``_apply``, which runs a node
-    and records it. minigrad's Tensor is one; each family's methods are a subclass of it, a mixin."""
-
-    data: np.ndarray
-    requires_grad: bool
-
-    shape = property(lambda self: self.data.shape)
-    dtype = property(lambda self: self.data.dtype)
-    ndim = property(lambda self: self.data.ndim)
-
-    def _apply(self, node_type: type[Node], *operands: Any, **options: Any) -> Any:
-        raise NotImplementedError
 
 
 def _unary(node_type: type[Node]) -> Callable[[Operations], Any]:
@@ -401,8 +398,8 @@ def _unary(node_type: type[Node]) -> Callable[[Operations], Any]:
 
 def _comparison(compare: Callable[..., Any]) -> Callable[[Operations, Any], Any]:
     def function(self: Operations, other: Any) -> Any:
-        other = other.data if isinstance(other, Operations) else other
-        return type(self)(np.asarray(compare(self.data, other)))  # type: ignore[call-arg]
+        other = other.array if isinstance(other, Operations) else other
+        return type(self)(np.asarray(compare(self.array, other)))  # type: ignore[call-arg]
 
     return function
 
@@ -448,6 +445,8 @@ class ElementwiseMethods(Operations):
     __pow__ = pow
     neg = __neg__ = _unary(NegBackward0)
     abs = _unary(AbsBackward0)
+    sign = _unary(SignBackward0)
+    sgn = _unary(SgnBackward0)
     exp = _unary(ExpBackward0)
     log = _unary(LogBackward0)
     sqrt = _unary(SqrtBackward0)
@@ -457,6 +456,7 @@ class ElementwiseMethods(Operations):
     sigmoid = _unary(SigmoidBackward0)
     relu = _unary(ReluBackward0)
     reciprocal = _unary(ReciprocalBackward0)
+    clone = _unary(CloneBackward0)
 
     __gt__ = _comparison(np.greater)
     __ge__ = _comparison(np.greater_equal)
@@ -467,9 +467,9 @@ class ElementwiseMethods(Operations):
     __hash__ = object.__hash__  # tensors are told apart by identity, as in torch
 
     def __bool__(self) -> bool:
-        if self.data.size != 1:
+        if self.array.size != 1:
             raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
-        return bool(self.data)
+        return bool(self.array)
 
     def clamp(self, min: Any = None, max: Any = None) -> Any:
         if min is None and max is None:
@@ -486,7 +486,7 @@ class ElementwiseMethods(Operations):
         return self._apply(MinimumBackward0, self, other)
 
     @staticmethod
-    def _where(condition: Operations, x: Any, y: Any) -> Any:
+    def _where(condition: Any, x: Any, y: Any) -> Any:
         """torch.where(condition, x, y)."""
         anchor = x if isinstance(x, Operations) else y if isinstance(y, Operations) else condition
         return anchor._apply(WhereBackward0, condition, x, y)

@@ -1,9 +1,10 @@
 """minigrad's reductions (sum, mean, amax, amin, max, min, prod, var, std, logsumexp, softmax,
 log_softmax) and matrix products (matmul in every form, mm).
 
-Nodes as in ``tests/engines/minigrad_ops.py``: named as torch names them (SumBackward0 for ``sum(x)``,
+Nodes as in ``tests/engines/minigrad_node.py``: named as torch names them (SumBackward0 for ``sum(x)``,
 SumBackward1 for ``sum(x, dim)``), ``dim`` already a tuple of non-negative dims, and torch's formulas for
-ties (shared evenly by amax and max(), sent to the returned index by max(x, dim)) and zeros (prod).
+ties (shared evenly by amax and max(), sent to the returned index by max(x, dim)) and zeros (prod), on
+arrays (``backward``) and recorded (``backward_graph``, for ``create_graph=True``).
 """
 
 from __future__ import annotations
@@ -11,21 +12,24 @@ from __future__ import annotations
 import collections
 import math
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
-from tests.engines.minigrad_ops import (
+from tests.engines.minigrad_node import (
     Grads,
-    MaximumBackward0,
-    MinimumBackward0,
     Node,
     Operations,
+    Tensor,
+    TensorGrads,
+    masked,
     sum_to,
+    sum_to_graph,
     where_else_zero,
     wrap_dim,
     wrap_dims,
 )
+from tests.engines.minigrad_ops import MaximumBackward0, MinimumBackward0
 
 EVERY = object()  # ``dim`` not given: sum(x) records SumBackward0, sum(x, dim=None) SumBackward1
 ReturnType = collections.namedtuple("ReturnType", ["values", "indices"])  # max(x, dim), min(x, dim)
@@ -34,6 +38,13 @@ ReturnType = collections.namedtuple("ReturnType", ["values", "indices"])  # max(
 def _restore(grad: np.ndarray, dim: tuple[int, ...], keepdim: bool) -> np.ndarray:
     """A reduction's gradient with its reduced dims back (torch's restore_reduced_dims)."""
     return grad if keepdim else np.expand_dims(grad, dim)
+
+
+def _restore_graph(grad: Tensor, dim: tuple[int, ...], keepdim: bool) -> Tensor:
+    """:func:`_restore`, recorded."""
+    for d in () if keepdim else sorted(dim):
+        grad = grad.unsqueeze(d)
+    return grad
 
 
 # -- reductions ------------------------------------------------------------------------------------------
@@ -46,6 +57,9 @@ class SumBackward0(Node):
 
     def backward(self, grad: np.ndarray) -> Grads:
         return (np.broadcast_to(grad, self.shapes[0]),)
+
+    def backward_graph(self, grad: Tensor) -> TensorGrads:
+        return (grad.expand(self.shapes[0]),)
 
 
 class SumBackward1(Node):
@@ -60,12 +74,18 @@ class SumBackward1(Node):
             np.broadcast_to(_restore(grad, self.options["dim"], self.options["keepdim"]), self.shapes[0]),
         )
 
+    def backward_graph(self, grad: Tensor) -> TensorGrads:
+        return (_restore_graph(grad, self.options["dim"], self.options["keepdim"]).expand(self.shapes[0]),)
+
 
 class MeanBackward0(Node):
     forward = staticmethod(np.mean)
 
     def backward(self, grad: np.ndarray) -> Grads:
         return (np.broadcast_to(grad / math.prod(self.shapes[0]), self.shapes[0]),)
+
+    def backward_graph(self, grad: Tensor) -> TensorGrads:
+        return (grad.expand(self.shapes[0]) / math.prod(self.shapes[0]),)
 
 
 class MeanBackward1(Node):
@@ -78,6 +98,11 @@ class MeanBackward1(Node):
         count = math.prod(shape[d] for d in dim)
         return (np.broadcast_to(_restore(grad, dim, self.options["keepdim"]) / count, shape),)
 
+    def backward_graph(self, grad: Tensor) -> TensorGrads:
+        shape, dim = self.shapes[0], self.options["dim"]
+        count = math.prod(shape[d] for d in dim)
+        return (_restore_graph(grad, dim, self.options["keepdim"]).expand(shape) / count,)
+
 
 class AmaxBackward0(Node):
     """amax(x, dim, keepdim): tied maxima share the gradient evenly."""
@@ -89,12 +114,20 @@ class AmaxBackward0(Node):
     def forward(x: np.ndarray, *, dim: tuple[int, ...], keepdim: bool) -> np.ndarray:
         return np.amax(x, axis=dim, keepdims=keepdim)
 
-    def backward(self, grad: np.ndarray) -> Grads:
+    def _ties(self) -> tuple[np.ndarray, np.ndarray]:
+        """Where the extreme is, and how many share it along the reduced dims."""
         x, result = self.saved
-        dim, keepdim = self.options["dim"], self.options["keepdim"]
-        mask = _restore(result, dim, keepdim) == x
-        count = mask.sum(axis=dim, keepdims=True).astype(grad.dtype)
-        return ((_restore(grad, dim, keepdim) / count) * mask,)
+        mask = _restore(result, self.options["dim"], self.options["keepdim"]) == x
+        return mask, mask.sum(axis=self.options["dim"], keepdims=True).astype(x.dtype)
+
+    def backward(self, grad: np.ndarray) -> Grads:
+        mask, count = self._ties()
+        return ((_restore(grad, self.options["dim"], self.options["keepdim"]) / count) * mask,)
+
+    def backward_graph(self, grad: Tensor) -> TensorGrads:
+        mask, count = self._ties()
+        restored = _restore_graph(grad, self.options["dim"], self.options["keepdim"])
+        return ((restored / type(grad)(count)) * type(grad)(mask),)
 
 
 class AminBackward0(AmaxBackward0):
@@ -110,10 +143,17 @@ class MaxBackward1(Node):
     saves_output = True
     forward = staticmethod(np.max)
 
-    def backward(self, grad: np.ndarray) -> Grads:
+    def _ties(self) -> np.ndarray:
         x, result = self.saved
-        mask = np.isnan(x) if np.isnan(result) else x == result
-        return (where_else_zero(mask, np.broadcast_to(grad / mask.sum().astype(grad.dtype), x.shape)),)
+        return np.isnan(x) if np.isnan(result) else x == result
+
+    def backward(self, grad: np.ndarray) -> Grads:
+        mask = self._ties()
+        return (where_else_zero(mask, np.broadcast_to(grad / mask.sum().astype(grad.dtype), mask.shape)),)
+
+    def backward_graph(self, grad: Tensor) -> TensorGrads:
+        mask = self._ties()
+        return (masked(mask, (grad / int(mask.sum())).expand(mask.shape)),)
 
 
 class MinBackward1(MaxBackward1):
@@ -135,6 +175,14 @@ class MaxBackward0(Node):
         result = np.zeros(self.shapes[0], dtype=grad.dtype)
         np.put_along_axis(result, indices, _restore(grad, (dim,), self.options["keepdim"]), axis=dim)
         return (result,)
+
+    def backward_graph(self, grad: Tensor) -> TensorGrads:
+        dim, shape = self.options["dim"], self.shapes[0]
+        if not shape:
+            return (grad,)
+        chosen = np.zeros(shape, dtype=bool)
+        np.put_along_axis(chosen, self.options["indices"], True, axis=dim)
+        return (masked(chosen, _restore_graph(grad, (dim,), self.options["keepdim"]).expand(shape)),)
 
 
 class MinBackward0(MaxBackward0):
@@ -166,6 +214,24 @@ class ProdBackward0(Node):
         after = np.cumprod(np.concatenate([ones, along[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
         others = before * after  # the product of all the other elements of each one's slice
         others = others.reshape(x.shape) if dim is None else np.moveaxis(others, -1, dim)
+        return (grad * others,)
+
+    def backward_graph(self, grad: Tensor) -> TensorGrads:
+        x, result = self.saved_tensors
+        if x.ndim == 0:
+            return (grad,)
+        dim, keepdim = self.options.get("dim"), self.options.get("keepdim", False)
+        if dim is not None:
+            grad, result = _restore_graph(grad, (dim,), keepdim), _restore_graph(result, (dim,), keepdim)
+        if not (x.array == 0).any():
+            return (grad * (result / x),)
+        # each element's product of the others, recorded: row i of a square holds the slice with a 1 at i
+        order = [d for d in range(x.ndim) if d != dim] + [dim] if dim is not None else None
+        along = x.reshape(-1) if order is None else x.permute(order)
+        n = along.shape[-1]
+        rows = along.unsqueeze(-2).expand(*along.shape[:-1], n, n)
+        others = grad._where(type(grad)(np.eye(n, dtype=bool)), 1.0, rows).prod(-1)
+        others = others.reshape(x.shape) if order is None else others.permute(np.argsort(order).tolist())
         return (grad * others,)
 
 
@@ -204,6 +270,21 @@ class VarBackward0(Node):
         scale = 2.0 / dof if dof else math.inf
         return scale * grad * (x - x.mean(axis=dim, keepdims=True))
 
+    def backward_graph(self, grad: Tensor) -> TensorGrads:
+        return (self._var_gradient_graph(grad, self.saved_tensors[0]),)
+
+    def _var_gradient_graph(self, grad: Tensor, x: Tensor) -> Tensor:
+        dim, correction, keepdim = self.options["dim"], self.options["correction"], self.options["keepdim"]
+        if x.ndim == 0 or dim is None:
+            dof = x.array.size - correction
+            if dof <= 0:
+                return grad * type(x)(np.where(x.array == x.array.mean(), np.nan, np.inf).astype(x.dtype))
+            return (2.0 / dof) * grad * (x - x.mean())
+        grad = grad if keepdim or x.ndim <= 1 else _restore_graph(grad, dim, False)
+        dof = math.prod(x.shape[d] for d in dim) - correction
+        scale = 2.0 / dof if dof else math.inf
+        return scale * grad * (x - x.mean(dim, keepdim=True))
+
 
 class StdBackward0(VarBackward0):
     saves = (0,)
@@ -218,6 +299,10 @@ class StdBackward0(VarBackward0):
     def _var_gradient(self, grad: np.ndarray) -> np.ndarray:
         result = self.saved[1]
         return VarBackward0._var_gradient(self, where_else_zero(result != 0, grad / (result * 2)))
+
+    def backward_graph(self, grad: Tensor) -> TensorGrads:
+        x, result = self.saved_tensors
+        return (self._var_gradient_graph(masked(result.array != 0, grad / (result * 2)), x),)
 
 
 class LogsumexpBackward0(Node):
@@ -235,6 +320,11 @@ class LogsumexpBackward0(Node):
         x, result = self.saved
         dim, keepdim = self.options["dim"], self.options["keepdim"]
         return (_restore(grad, dim, keepdim) * np.exp(x - _restore(result, dim, keepdim)),)
+
+    def backward_graph(self, grad: Tensor) -> TensorGrads:
+        x, result = self.saved_tensors
+        dim, keepdim = self.options["dim"], self.options["keepdim"]
+        return (_restore_graph(grad, dim, keepdim) * (x - _restore_graph(result, dim, keepdim)).exp(),)
 
 
 class SoftmaxBackward0(Node):
@@ -254,6 +344,10 @@ class SoftmaxBackward0(Node):
         result = result / np.sum(result, axis=dim, keepdims=True)
         return ((result * (wide - np.sum(wide * result, axis=dim, keepdims=True))).astype(grad.dtype),)
 
+    def backward_graph(self, grad: Tensor) -> TensorGrads:
+        (result,) = self.saved_tensors
+        return (result * (grad - (grad * result).sum(self.options["dim"], keepdim=True)),)
+
 
 class LogSoftmaxBackward0(Node):
     saves_output = True
@@ -267,6 +361,10 @@ class LogSoftmaxBackward0(Node):
         (result,) = self.saved
         return (grad - np.exp(result) * np.sum(grad, axis=self.options["dim"], keepdims=True),)
 
+    def backward_graph(self, grad: Tensor) -> TensorGrads:
+        (result,) = self.saved_tensors
+        return (grad - result.exp() * grad.sum(self.options["dim"], keepdim=True),)
+
 
 # -- matrix products -----------------------------------------------------------------------------------
 
@@ -275,6 +373,7 @@ class MatmulBackward(Node):
     """matmul(a, b) in any form torch accepts; each subclass carries torch's name for its forms."""
 
     saves = (0, 1)
+    saves_for: ClassVar[dict[int, int]] = {0: 1, 1: 0}
     forward = staticmethod(np.matmul)
 
     def backward(self, grad: np.ndarray) -> Grads:
@@ -285,6 +384,16 @@ class MatmulBackward(Node):
         grad = np.expand_dims(grad, -2) if a.ndim == 1 else grad
         to_a = sum_to(grad @ np.swapaxes(matrix_b, -1, -2), matrix_a.shape).reshape(a.shape)
         to_b = sum_to(np.swapaxes(matrix_a, -1, -2) @ grad, matrix_b.shape).reshape(b.shape)
+        return to_a, to_b
+
+    def backward_graph(self, grad: Tensor) -> TensorGrads:
+        a, b = self.saved_tensors
+        matrix_a = a.unsqueeze(0) if a.ndim == 1 else a
+        matrix_b = b.unsqueeze(-1) if b.ndim == 1 else b
+        grad = grad.unsqueeze(-1) if b.ndim == 1 else grad
+        grad = grad.unsqueeze(-2) if a.ndim == 1 else grad
+        to_a = sum_to_graph(grad @ matrix_b.mT, matrix_a.shape).reshape(a.shape) if self.needs(0) else None
+        to_b = sum_to_graph(matrix_a.mT @ grad, matrix_b.shape).reshape(b.shape) if self.needs(1) else None
         return to_a, to_b
 
 
@@ -364,7 +473,7 @@ class ReductionMethods(Operations):
         if dim is None:
             return self._apply(every, self)
         dim = wrap_dim(dim, self.ndim)
-        indices = find(self.data, axis=dim, keepdims=True) if self.ndim else np.zeros((), dtype=np.int64)
+        indices = find(self.array, axis=dim, keepdims=True) if self.ndim else np.zeros((), dtype=np.int64)
         values = self._apply(along, self, dim=dim, keepdim=keepdim, indices=indices)
         kept = indices if keepdim or not self.ndim else np.squeeze(indices, axis=dim)
         return ReturnType(values, type(self)(kept.astype(np.int64)))  # type: ignore[call-arg]

@@ -3,7 +3,10 @@
 Views (transpose, permute, view, expand, squeeze, unsqueeze, basic indexing, split) return NumPy views
 of their input, so the result shares its storage; the tensor shares its version counter too, as torch's
 views do. Indexing with integer or bool arrays, cat and stack copy. Nodes are as in
-``tests/engines/minigrad_ops.py``: named as torch names them, options already normalised.
+``tests/engines/minigrad_node.py``: named as torch names them, options already normalised, a formula on
+arrays (``backward``) and a recorded one (``backward_graph``, for ``create_graph=True``). A gradient that
+is put back into zeros (select, slice, index) is recorded as torch records it: a node of its own
+(SelectBackwardBackward0, ...) whose own gradient takes the same elements out again.
 """
 
 from __future__ import annotations
@@ -15,7 +18,16 @@ from typing import Any
 
 import numpy as np
 
-from tests.engines.minigrad_ops import Grads, Node, Operations, sum_to, wrap_dim
+from tests.engines.minigrad_node import (
+    Grads,
+    Node,
+    Operations,
+    Tensor,
+    TensorGrads,
+    sum_to,
+    sum_to_graph,
+    wrap_dim,
+)
 
 
 def _shape(sizes: tuple[Any, ...]) -> tuple[int, ...]:
@@ -35,7 +47,7 @@ class AliasBackward0(ViewNode):
     def forward(x: np.ndarray) -> np.ndarray:
         return x[...]
 
-    def backward(self, grad: np.ndarray) -> Grads:
+    def formula(self, grad: Any) -> tuple[Any, ...]:
         return (grad,)
 
 
@@ -44,6 +56,9 @@ class TBackward0(ViewNode):
 
     def backward(self, grad: np.ndarray) -> Grads:
         return (grad.T,)
+
+    def backward_graph(self, grad: Tensor) -> TensorGrads:
+        return (grad.t(),)
 
 
 class TransposeBackward0(ViewNode):
@@ -54,6 +69,9 @@ class TransposeBackward0(ViewNode):
     def backward(self, grad: np.ndarray) -> Grads:
         return (np.swapaxes(grad, self.options["dim0"], self.options["dim1"]),)
 
+    def backward_graph(self, grad: Tensor) -> TensorGrads:
+        return (grad.transpose(self.options["dim0"], self.options["dim1"]),)
+
 
 class PermuteBackward0(ViewNode):
     @staticmethod
@@ -63,6 +81,9 @@ class PermuteBackward0(ViewNode):
     def backward(self, grad: np.ndarray) -> Grads:
         return (np.transpose(grad, np.argsort(self.options["dims"])),)
 
+    def backward_graph(self, grad: Tensor) -> TensorGrads:
+        return (grad.permute(np.argsort(self.options["dims"]).tolist()),)
+
 
 class ViewBackward0(ViewNode):
     """view(shape), and reshape(shape) where torch can view rather than copy."""
@@ -71,7 +92,7 @@ class ViewBackward0(ViewNode):
     def forward(x: np.ndarray, *, shape: tuple[int, ...]) -> np.ndarray:
         return np.reshape(x, shape)  # a view: the tensor method asked first whether one is possible
 
-    def backward(self, grad: np.ndarray) -> Grads:
+    def formula(self, grad: Any) -> tuple[Any, ...]:
         return (grad.reshape(self.shapes[0]),)
 
 
@@ -86,17 +107,24 @@ class UnsafeViewBackward0(Node):
     def forward(x: np.ndarray, *, shape: tuple[int, ...]) -> np.ndarray:
         return np.reshape(x, shape).copy()
 
-    def backward(self, grad: np.ndarray) -> Grads:
+    def formula(self, grad: Any) -> tuple[Any, ...]:
         return (grad.reshape(self.shapes[0]),)
 
 
 class ExpandBackward0(ViewNode):
     @staticmethod
     def forward(x: np.ndarray, *, shape: tuple[int, ...]) -> np.ndarray:
+        """A view that repeats elements (read-only, as torch refuses to write into one) where it stretches
+        a dim; else a plain view, which may be written into."""
+        if np.size(x) == math.prod(shape):
+            return np.reshape(x, shape)
         return np.broadcast_to(x, shape)
 
     def backward(self, grad: np.ndarray) -> Grads:
         return (sum_to(grad, self.shapes[0]),)
+
+    def backward_graph(self, grad: Tensor) -> TensorGrads:
+        return (sum_to_graph(grad, self.shapes[0]),)
 
 
 class SqueezeBackward0(ViewNode):
@@ -106,7 +134,7 @@ class SqueezeBackward0(ViewNode):
     def forward(x: np.ndarray, *, dims: tuple[int, ...]) -> np.ndarray:
         return np.squeeze(x, axis=dims)
 
-    def backward(self, grad: np.ndarray) -> Grads:
+    def formula(self, grad: Any) -> tuple[Any, ...]:
         return (grad.reshape(self.shapes[0]),)
 
 
@@ -126,6 +154,9 @@ class UnsqueezeBackward0(ViewNode):
     def backward(self, grad: np.ndarray) -> Grads:
         return (np.squeeze(grad, axis=self.options["dim"]),)
 
+    def backward_graph(self, grad: Tensor) -> TensorGrads:
+        return (grad.squeeze(self.options["dim"]),)
+
 
 def _at(dim: int, index: Any) -> tuple[Any, ...]:
     """The NumPy index that applies ``index`` to dim ``dim`` and keeps every other dim."""
@@ -140,9 +171,26 @@ class SelectBackward0(ViewNode):
         return x[_at(dim, index)]
 
     def backward(self, grad: np.ndarray) -> Grads:
-        result = np.zeros(self.shapes[0], dtype=grad.dtype)
-        result[_at(self.options["dim"], self.options["index"])] = grad
-        return (result,)
+        return (SelectBackwardBackward0.forward(grad, shape=self.shapes[0], **self.options),)
+
+    def backward_graph(self, grad: Tensor) -> TensorGrads:
+        return (grad._apply(SelectBackwardBackward0, grad, shape=self.shapes[0], **self.options),)
+
+
+class SelectBackwardBackward0(Node):
+    """select's gradient as torch records it: ``grad`` put at ``index`` along ``dim`` of zeros."""
+
+    @staticmethod
+    def forward(grad: np.ndarray, *, shape: tuple[int, ...], dim: int, index: int) -> np.ndarray:
+        result = np.zeros(shape, dtype=grad.dtype)
+        result[_at(dim, index)] = grad
+        return result
+
+    def backward(self, grad: np.ndarray) -> Grads:
+        return (SelectBackward0.forward(grad, dim=self.options["dim"], index=self.options["index"]),)
+
+    def backward_graph(self, grad: Tensor) -> TensorGrads:
+        return (grad._apply(SelectBackward0, grad, dim=self.options["dim"], index=self.options["index"]),)
 
 
 class SliceBackward0(ViewNode):
@@ -153,10 +201,10 @@ class SliceBackward0(ViewNode):
         return x[_at(dim, slice(start, stop, step))]
 
     def backward(self, grad: np.ndarray) -> Grads:
-        options = self.options
-        result = np.zeros(self.shapes[0], dtype=grad.dtype)
-        result[_at(options["dim"], slice(options["start"], options["stop"], options["step"]))] = grad
-        return (result,)
+        return (SliceBackwardBackward0.forward(grad, shape=self.shapes[0], **self.options),)
+
+    def backward_graph(self, grad: Tensor) -> TensorGrads:
+        return (grad._apply(SliceBackwardBackward0, grad, shape=self.shapes[0], **self.options),)
 
 
 class SplitBackward0(SliceBackward0):
@@ -165,6 +213,27 @@ class SplitBackward0(SliceBackward0):
 
 class SplitWithSizesBackward0(SliceBackward0):
     """One piece of split(x, [sizes])."""
+
+
+class SliceBackwardBackward0(Node):
+    """A slice's gradient as torch records it: ``grad`` put into its slice of zeros."""
+
+    @staticmethod
+    def forward(
+        grad: np.ndarray, *, shape: tuple[int, ...], dim: int, start: int, stop: int, step: int
+    ) -> np.ndarray:
+        result = np.zeros(shape, dtype=grad.dtype)
+        result[_at(dim, slice(start, stop, step))] = grad
+        return result
+
+    def _slice(self) -> dict[str, int]:
+        return {key: value for key, value in self.options.items() if key != "shape"}
+
+    def backward(self, grad: np.ndarray) -> Grads:
+        return (SliceBackward0.forward(grad, **self._slice()),)
+
+    def backward_graph(self, grad: Tensor) -> TensorGrads:
+        return (grad._apply(SliceBackward0, grad, **self._slice()),)
 
 
 # -- copies ----------------------------------------------------------------------------------------------
@@ -182,6 +251,41 @@ class IndexBackward0(Node):
         np.add.at(result, self.options["index"], grad)
         return (result,)
 
+    def backward_graph(self, grad: Tensor) -> TensorGrads:
+        zeros = type(grad)(np.zeros(self.shapes[0], dtype=grad.dtype))
+        return (zeros._apply(IndexPutBackward0, zeros, grad, index=self.options["index"], accumulate=True),)
+
+
+class IndexPutBackward0(Node):
+    """``x[index] = values`` with int64 or bool arrays in ``index`` (``accumulate``: ``+=``, what
+    index's own gradient is); values broadcast to the indexed shape."""
+
+    @staticmethod
+    def forward(x: np.ndarray, values: np.ndarray, *, index: tuple[Any, ...], accumulate: bool) -> np.ndarray:
+        result = np.array(x)
+        if accumulate:
+            np.add.at(result, index, values)
+        else:
+            result[index] = values
+        return result
+
+    def backward(self, grad: np.ndarray) -> Grads:
+        index = self.options["index"]
+        to_x = grad
+        if not self.options["accumulate"]:
+            to_x = np.array(grad)
+            to_x[index] = 0
+        return to_x, grad[index]
+
+    def backward_graph(self, grad: Tensor) -> TensorGrads:
+        index = self.options["index"]
+        to_x = grad
+        if not self.options["accumulate"]:
+            chosen = np.zeros(grad.shape, dtype=bool)
+            chosen[index] = True
+            to_x = grad._where(type(grad)(chosen), 0.0, grad)
+        return to_x, grad._apply(IndexBackward0, grad, index=index)
+
 
 class CatBackward0(Node):
     @staticmethod
@@ -193,6 +297,15 @@ class CatBackward0(Node):
         offsets = np.cumsum([shape[dim] for shape in self.shapes])[:-1]
         return tuple(np.split(grad, offsets, axis=dim))
 
+    def backward_graph(self, grad: Tensor) -> TensorGrads:
+        dim, start, pieces = self.options["dim"], 0, []
+        for index, shape in enumerate(self.shapes):
+            stop = start + shape[dim]
+            piece = grad._apply(SliceBackward0, grad, dim=dim, start=start, stop=stop, step=1)
+            pieces.append(piece if self.needs(index) else None)
+            start = stop
+        return tuple(pieces)
+
 
 class StackBackward0(Node):
     @staticmethod
@@ -201,6 +314,10 @@ class StackBackward0(Node):
 
     def backward(self, grad: np.ndarray) -> Grads:
         return tuple(np.take(grad, i, axis=self.options["dim"]) for i in range(len(self.shapes)))
+
+    def backward_graph(self, grad: Tensor) -> TensorGrads:
+        dim = self.options["dim"]
+        return tuple(grad._apply(SelectBackward0, grad, dim=dim, index=i) for i in range(len(self.shapes)))
 
 
 # -- the tensor's methods ----------------------------------------------------------------------------------
@@ -247,12 +364,12 @@ class ShapeMethods(Operations):
         resolved = self._resolve(_shape(shape))
         if not self._viewable(resolved):
             return self._apply(UnsafeViewBackward0, self, shape=resolved)
-        node_type = ViewBackward0 if self.data.flags.c_contiguous else ReshapeAliasBackward0
+        node_type = ViewBackward0 if self.array.flags.c_contiguous else ReshapeAliasBackward0
         return self._apply(node_type, self, shape=resolved)
 
     def _resolve(self, shape: tuple[int, ...]) -> tuple[int, ...]:
         """``shape`` with its -1 worked out, refused as torch refuses it when the sizes do not match."""
-        size = self.data.size
+        size = self.array.size
         known = math.prod(side for side in shape if side != -1)
         if shape.count(-1) == 1 and known and size % known == 0:
             shape = tuple(size // known if side == -1 else side for side in shape)
@@ -262,7 +379,7 @@ class ShapeMethods(Operations):
 
     def _viewable(self, shape: tuple[int, ...]) -> bool:
         """Whether NumPy reshapes without a copy, which is when torch views: both ask the strides."""
-        return self.data.size == 0 or np.may_share_memory(np.reshape(self.data, shape), self.data)
+        return self.array.size == 0 or np.may_share_memory(np.reshape(self.array, shape), self.array)
 
     def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Any:
         if not self.ndim:
@@ -309,7 +426,7 @@ class ShapeMethods(Operations):
         if isinstance(split_size_or_sections, int):
             size = split_size_or_sections
             starts = range(0, extent, size) if extent else [0]
-            return tuple(
+            return self._pieces(
                 self._piece(SplitBackward0, dim, start, min(start + size, extent)) for start in starts
             )
         sections = list(split_size_or_sections)
@@ -320,7 +437,7 @@ class ShapeMethods(Operations):
             )
         ends = np.cumsum(sections).tolist()
         pieces = zip(sections, ends, strict=True)
-        return tuple(self._piece(SplitWithSizesBackward0, dim, end - n, end) for n, end in pieces)
+        return self._pieces(self._piece(SplitWithSizesBackward0, dim, end - n, end) for n, end in pieces)
 
     def chunk(self, chunks: int, dim: int = 0) -> tuple[Any, ...]:
         extent = self.shape[wrap_dim(dim, self.ndim)]
@@ -329,15 +446,39 @@ class ShapeMethods(Operations):
     def _piece(self, node_type: type[Node], dim: int, start: int, stop: int) -> Any:
         return self._apply(node_type, self, dim=dim, start=start, stop=stop, step=1)
 
+    @staticmethod
+    def _pieces(pieces: Iterable[Any]) -> tuple[Any, ...]:
+        """The views of one operation that returns several: torch refuses to change them in place."""
+        pieces = tuple(pieces)
+        for number, piece in enumerate(pieces):
+            piece._creation = piece._creation or "multi-output"
+            piece._output_number = number
+        return pieces
+
     def __getitem__(self, index: Any) -> Any:
         """Basic indexing as a chain of views, applied item by item as torch applies it (select for an
         int, slice, unsqueeze for None), then one IndexBackward0 for the int64 and bool arrays, if any."""
         if isinstance(index, slice):  # torch records a lone slice even when it takes everything
+            if not self.ndim:
+                raise IndexError("slice() cannot be applied to a 0-dim tensor.")
             return self._slice(0, index, skip_whole=False)
         if index is Ellipsis:
             return self._apply(AliasBackward0, self)
+        result, arrays = self._basic_index(index)
+        if arrays is not None:
+            return result._apply(IndexBackward0, result, index=arrays)
+        return self._apply(AliasBackward0, self) if result is self else result
+
+    def _basic_index(self, index: Any) -> tuple[Any, tuple[Any, ...] | None]:
+        """The view the basic items of ``index`` select (the tensor itself when they take all of it),
+        and the NumPy index of its int64 and bool arrays (None when there are none)."""
+        if isinstance(index, int) and not self.ndim:
+            raise IndexError(
+                "invalid index of a 0-dim tensor. Use `tensor.item()` in Python or `tensor.item<T>()` in C++ "
+                "to convert a 0-dim tensor to a number"
+            )
         items = [
-            np.asarray(item.data if isinstance(item, Operations) else item)
+            np.asarray(item.array if isinstance(item, Operations) else item)
             if isinstance(item, Operations | list)
             else item
             for item in (index if isinstance(index, tuple) else (index,))
@@ -362,12 +503,12 @@ class ShapeMethods(Operations):
                 dim += item.ndim if item.dtype == bool else 1
             else:
                 result = result._select(dim, operator.index(item))
-        if arrays:
-            key: list[Any] = []
-            while len(key) <= max(arrays):
-                key.append(arrays.get(len(key), slice(None)))
-            return result._apply(IndexBackward0, result, index=tuple(key))
-        return self._apply(AliasBackward0, self) if result is self else result
+        if not arrays:
+            return result, None
+        key: list[Any] = []
+        while len(key) <= max(arrays):
+            key.append(arrays.get(len(key), slice(None)))
+        return result, tuple(key)
 
     def _select(self, dim: int, index: int) -> Any:
         extent = self.shape[dim]
