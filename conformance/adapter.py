@@ -83,6 +83,7 @@ class Unsupported(BaseException):
     def __init__(self, feature: str) -> None:
         super().__init__(feature)
         self.feature = feature
+        self.in_program = False  # set by the runner when a program met it while running
 
 
 class Adapter(Protocol):

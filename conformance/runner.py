@@ -543,7 +543,7 @@ def unsupported_form(error: Unsupported) -> bool:
     """Whether the target declared a form of an operator unsupported while running a program (as
     opposed to lacking a capability a spec needs): a generated program then draws another example
     rather than reporting its whole spec unsupported."""
-    return bool(getattr(error, "in_program", False))
+    return error.in_program
 
 
 def _applies(parameters: str | None, context: set[str]) -> bool:
