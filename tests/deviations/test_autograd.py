@@ -199,3 +199,10 @@ def test_generated_programs__scalar_programs(autograd):
     anp = autograd.numpy
     x = np.array(1.0, dtype=np.float32)
     assert autograd.grad(lambda x: anp.maximum(x, -x))(x).dtype == np.float64  # torch: float32
+
+
+def test_generated_programs__vector_programs(autograd):
+    anp = autograd.numpy
+    x = np.array(1.0, dtype=np.float32)  # the shrunk program: v2 = maximum(x0, neg(x0))
+    vjp, _ = autograd.make_vjp(lambda x: anp.maximum(x, anp.negative(x)))(x)
+    assert np.asarray(vjp(np.array(0.0, dtype=np.float32))).dtype == np.float64  # torch: float32
