@@ -23,13 +23,15 @@ import inspect
 import re
 import sys
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import numpy as np
+from hypothesis import event, reject
 
 from conformance.adapter import Adapter, BaseAdapter, Capability, Tensor, Unsupported
 from conformance.calls import compile_program
@@ -475,7 +477,9 @@ class Conformance:
                     observed = program(engine)
                     read = {key: _plain(adapter, value) for key, value in observed.items()}
         except Unsupported as error:
-            error.in_program = True  # a form the engine lacks, met while running: see unsupported_form
+            error.in_program = (
+                True  # a form the engine lacks, met while running: see discarding_unsupported_forms
+            )
             raise
         except (StateChanged, TargetEscaped) as error:
             raise Disagreement(str(error), self._context(repro, inputs)) from None
@@ -539,11 +543,19 @@ _VOCABULARY = (
 )
 
 
-def unsupported_form(error: Unsupported) -> bool:
-    """Whether the target declared a form of an operator unsupported while running a program (as
-    opposed to lacking a capability a spec needs): a generated program then draws another example
-    rather than reporting its whole spec unsupported."""
-    return error.in_program
+@contextmanager
+def discarding_unsupported_forms() -> Iterator[None]:
+    """Inside a hypothesis test: a form the target declares unsupported while running a program (a
+    clamp with one bound on an engine whose clip takes both, an SGD option it lacks) discards this
+    example, so the others measure the rest; a capability the spec needs and the target lacks still
+    makes the whole spec unsupported."""
+    try:
+        yield
+    except Unsupported as error:
+        if not error.in_program:
+            raise
+        event(f"unsupported on the target: {error.feature}")
+        reject()
 
 
 def _applies(parameters: str | None, context: set[str]) -> bool:

@@ -10,12 +10,11 @@ A failure shrinks to a program of a few operations and prints it as code. A prog
 target declares unsupported (inside an operator it maps) is discarded, not the spec.
 """
 
-from hypothesis import event, given, reject
+from hypothesis import given
 from hypothesis import strategies as st
 
-from conformance.adapter import Unsupported
 from conformance.generated import programs
-from conformance.runner import unsupported_form
+from conformance.runner import discarding_unsupported_forms
 from conformance.spec import BEYOND_TUTORIAL, over_dtypes, over_routes, spec
 from conformance.strategies import arrays
 from reference.oracles import forward_shape
@@ -23,19 +22,6 @@ from reference.oracles import forward_shape
 
 def _offered(conform, dtype, via):
     return conform.conforming_operators(dtype=dtype, via=via)
-
-
-def _measure(conform, function, **arguments):
-    """``conform.gradients`` of one program; a form of an operator the target declares unsupported
-    while running it (clamp with one bound on an engine whose clip takes both) discards this program
-    only, not the spec."""
-    try:
-        conform.gradients(function, **arguments)
-    except Unsupported as error:
-        if not unsupported_form(error):
-            raise
-        event(f"unsupported on the target: {error.feature}")
-        reject()
 
 
 @spec(BEYOND_TUTORIAL)
@@ -47,7 +33,8 @@ def test_scalar_programs(conform, dtype, via, data):
     program = data.draw(
         programs(dtype=dtype, offered=_offered(conform, dtype, via), scalar=True), label="program"
     )
-    _measure(conform, program.function(), via=via, **program.inputs)
+    with discarding_unsupported_forms():
+        conform.gradients(program.function(), via=via, **program.inputs)
 
 
 @spec(BEYOND_TUTORIAL)
@@ -63,4 +50,5 @@ def test_vector_programs(conform, dtype, via, data):
     function = program.function()
     shape = forward_shape(function, program.inputs)
     v = data.draw(arrays(dtype=dtype, shape=shape, min_value=-2, max_value=2), label="v")
-    _measure(conform, function, via=via, cotangent=v, scalarize=True, **program.inputs)
+    with discarding_unsupported_forms():
+        conform.gradients(function, via=via, cotangent=v, scalarize=True, **program.inputs)
