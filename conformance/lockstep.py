@@ -24,7 +24,7 @@ from conformance.adapter import Unsupported
 from conformance.calls import compile_program
 from conformance.compare import Disagreement, Raised, assert_no_further, assert_same
 from conformance.guard import Snapshot, TargetEscaped, bounded_output, contained
-from conformance.runner import Conformance, Engine, NotARefusal, _plain
+from conformance.runner import Conformance, Engine, NotARefusal, read_back
 from conformance.snippets import snippet_for_program
 
 
@@ -106,7 +106,7 @@ class Lockstep:
 
     def on_reference(self, expression: str) -> Any:
         """``expression`` read on torch: what the session draws its next step from."""
-        return _plain(self._engines["torch"].adapter, eval(expression, self._spaces["torch"]))
+        return read_back(self._engines["torch"].adapter, eval(expression, self._spaces["torch"]))
 
     def close(self, then: Sequence[str] = ()) -> None:
         """Leave every context still open (on both engines, target first), run the lines of ``then``
@@ -171,7 +171,7 @@ class Lockstep:
         for key, expression in observations.items():
             try:
                 value = eval(expression, space)  # the suite's own generated expression
-                read[key] = _plain(engine.adapter, value)
+                read[key] = read_back(engine.adapter, value)
             except Unsupported:
                 raise
             except Exception as error:
@@ -196,7 +196,7 @@ class Lockstep:
             try:
                 for line in self.lines:
                     exec(compile(line, "<session replay>", "exec"), space)
-                return {key: _plain(engine.adapter, eval(e, space)) for key, e in observations.items()}
+                return {key: read_back(engine.adapter, eval(e, space)) for key, e in observations.items()}
             finally:
                 for line in self._leave_lines():
                     exec(compile(line, "<session replay>", "exec"), space)

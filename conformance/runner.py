@@ -472,10 +472,10 @@ class Conformance:
                 warnings.simplefilter("default")
                 if not on_target:
                     observed = program(engine)
-                    return {key: _plain(adapter, value) for key, value in observed.items()}
+                    return {key: read_back(adapter, value) for key, value in observed.items()}
                 with guarded(where), contained(where), bounded_output():
                     observed = program(engine)
-                    read = {key: _plain(adapter, value) for key, value in observed.items()}
+                    read = {key: read_back(adapter, value) for key, value in observed.items()}
         except Unsupported as error:
             error.in_program = (
                 True  # a form the engine lacks, met while running: see discarding_unsupported_forms
@@ -648,14 +648,14 @@ def _differentiate(
     return out, [adapter.grad(leaf) for leaf in leaves.values()]
 
 
-def _plain(adapter: Adapter, value: Any) -> Any:
+def read_back(adapter: Adapter, value: Any) -> Any:
     """An observation with the engine's tensors read back as NumPy arrays."""
     if isinstance(value, np.ndarray) and value.dtype == object:  # an array of scalar-engine values
         return np.array(adapter.numpy(value), copy=True)
     if isinstance(value, _PLAIN):
         return value
     if isinstance(value, list | tuple):
-        return [_plain(adapter, item) for item in value]
+        return [read_back(adapter, item) for item in value]
     if isinstance(value, dict):
-        return {key: _plain(adapter, item) for key, item in value.items()}
+        return {key: read_back(adapter, item) for key, item in value.items()}
     return np.array(adapter.numpy(value), copy=True)
