@@ -28,10 +28,6 @@ from conformance.runner import Conformance, Engine, NotARefusal, read_back
 from conformance.snippets import snippet_for_program
 
 
-class UnsupportedStep(Exception):
-    """The target declared a step unsupported after torch ran it: the session cannot go on."""
-
-
 class Lockstep:
     """A session on both engines: ``session.step('t1 = ag.op("exp", t0)')``, ``session.check({...})``."""
 
@@ -156,7 +152,8 @@ class Lockstep:
                 )
             return raised
         except Unsupported as error:
-            raise UnsupportedStep(f"step `{line}`: {error.feature}") from None
+            error.in_program = True  # torch ran the step already: the session cannot go on in lock-step
+            raise
         except NotARefusal as error:
             raise Disagreement(
                 f"at step {len(self.lines) + 1}, `{line}`, {where} raised {error}", self._context({})
