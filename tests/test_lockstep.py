@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import torch
 
-from conformance.compare import Disagreement
+from conformance.compare import Disagreement, assert_same
 from conformance.lockstep import Lockstep
 from conformance.runner import Conformance
 from targets.pytorch import TorchAdapter
@@ -159,24 +159,44 @@ def test_an_adapter_error_is_not_a_refusal():
         s.step("ag.zero_grad_of(t0)")
 
 
-def test_float32_is_judged_against_a_float64_replay():
-    class Float64Tanh(TorchAdapter):
-        """tanh computed in float64 and rounded: closer to the truth than torch's float32."""
+class Float64Sum(TorchAdapter):
+    """sum accumulated in float64 and rounded once: closer to the truth than torch's float32 sum, which
+    loses the small element of [1e4, x, -1e4] to cancellation. ``off`` makes it wrong as well."""
 
-        name = "float64-tanh"
+    name = "float64-sum"
+    off = 1.0
 
-        def operator(self, name):
-            if name == "tanh":
-                return lambda x: torch.tanh(x.double()).float()
-            return super().operator(name)
+    def sum(self, tensor):
+        return (tensor.double().sum() * self.off).float()
 
-    s = session(Float64Tanh())
-    x = s.input(np.linspace(-2, 2, 64))
+
+CANCELLING = np.array([1e4, 0.123456, -1e4])
+
+
+def cancelling_session(target):
+    s = session(target)
+    x = s.input(CANCELLING)
     s.step(f"ag.tensor({x}, requires_grad=True)", assign="t0")
-    for number in range(1, 6):
-        s.step(f'ag.op("tanh", t{number - 1} * 3.0) - t{number - 1}', assign=f"t{number}")
-    s.step("ag.backward(ag.sum(t5))")
-    s.check({"t5": "ag.numpy(t5)", "t0.grad": "ag.grad(t0)"})
+    s.step("ag.sum(t0)", assign="t1")
+    return s
+
+
+def test_float32_is_judged_against_a_float64_replay():
+    s = cancelling_session(Float64Sum())
+    observed = {"t1": "ag.numpy(t1)"}
+    # the plain comparison fails: torch's float32 sum is 4e-4 off, the target's exact
+    target, torch_float32 = s._observe("target", observed)["t1"], s._observe("torch", observed)["t1"]
+    with pytest.raises(Disagreement):
+        assert_same(target, torch_float32, what="t1", target="float64-sum")
+    s.check(observed)  # and the float64 replay clears the target: it is no further from it than torch
+
+
+def test_float64_replay_still_fails_a_target_further_off_than_torch():
+    wrong = Float64Sum()
+    wrong.off = 1.01
+    s = cancelling_session(wrong)
+    with pytest.raises(Disagreement, match=r"t1 = .* in float64"):
+        s.check({"t1": "ag.numpy(t1)"})
 
 
 def run_snippet(details: str, adapter: type) -> str:
