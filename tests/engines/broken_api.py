@@ -154,18 +154,7 @@ class _HooksIgnored(_Pass):
 def hook_result_ignored() -> Parts:
     """Hooks run, but the tensor a hook returns does not replace the gradient."""
 
-    def run_backward(
-        self: Any, outputs: Any, seeds: Any, inputs: Any, retain_graph: bool, create_graph: bool
-    ) -> Any:
-        mode = self.grad_mode
-        previous, mode.enabled = mode.enabled, create_graph
-        try:
-            with np.errstate(all="ignore"):
-                return _HooksIgnored(self, create_graph, inputs).run(outputs, seeds, retain_graph)
-        finally:
-            mode.enabled = previous
-
-    return _tensor(_run_backward=run_backward)
+    return _tensor(pass_type=_HooksIgnored)
 
 
 class _StuckHandle(RemovableHandle):

@@ -24,7 +24,7 @@ import itertools
 import operator
 import warnings
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -175,6 +175,7 @@ class AutogradMethods(Operations):
     _grad_fn: Node | None
     _retains_grad: bool
     _hooks: dict[int, Callable[..., Any]] | None = None  # a leaf's own; a result's are its node's
+    pass_type: ClassVar[type[_Pass]]  # what runs one backward pass: _Pass, set below it
 
     def backward(
         self, gradient: Tensor | None = None, retain_graph: bool | None = None, create_graph: bool = False
@@ -236,7 +237,7 @@ class AutogradMethods(Operations):
         previous, mode.enabled = mode.enabled, create_graph  # torch runs backward in this grad mode
         try:
             with np.errstate(all="ignore"):  # torch gives inf and nan without a warning
-                return _Pass(self, create_graph, inputs).run(outputs, seeds, retain_graph)
+                return self.pass_type(self, create_graph, inputs).run(outputs, seeds, retain_graph)
         finally:
             mode.enabled = previous
 
@@ -428,3 +429,6 @@ class _Pass:
                 )
             value = result
         return value if self.graph else value.array
+
+
+AutogradMethods.pass_type = _Pass  # a variant engine's tensor may run its own kind of pass
