@@ -9,7 +9,9 @@ An adapter translates; it never implements what the engine lacks. It has two lay
   arithmetic, an SGD optimizer and its options, ``autograd.grad`` and ``create_graph``, hooks, in-place
   operations on results and views, the grad modes and ``inference_mode``;
 * ``vjp_nested``, the functional route to higher derivatives: a vjp inside a function that ``vjp``
-  differentiates (``jax.vjp`` inside ``jax.vjp``), declared as ``NESTED_VJP``.
+  differentiates (``jax.vjp`` inside ``jax.vjp``), declared as ``NESTED_VJP``; and ``vjp_outputs``, one
+  vjp of a function with several outputs (``jax.vjp`` of a function returning a tuple), declared as
+  ``VJP_OUTPUTS``.
 
 A spec that needs a capability the target does not declare is reported *unsupported* with the reason,
 counted apart from passes and failures. Arithmetic in spec programs uses the engine's own Python
@@ -63,13 +65,21 @@ class Capability(enum.Enum):
     AUTOGRAD_GRAD = "autograd.grad"  # gradients of outputs returned, .grad untouched
     CREATE_GRAPH = "create_graph"  # autograd.grad(create_graph=True) returns differentiable gradients
     NESTED_VJP = "vjp of vjp"  # vjp_nested(): a vjp inside a function that vjp differentiates
+    VJP_OUTPUTS = "vjp of several outputs"  # vjp_outputs(): one vjp of a function returning a tuple
+    BACKWARD_CREATE_GRAPH = "backward(create_graph)"  # backward(create_graph=True) leaves a .grad
+    # that is differentiable in turn, and clear_grad() sets .grad to None (torch's x.grad = None)
     HOOKS = "hooks"  # t.register_hook(fn) and the handle's remove()
     INPLACE_OPS = "in-place operations"  # mul_ and index assignment on results and views, .data
     GRAD_MODES = "grad modes"  # set_grad_enabled (function and context), enable_grad, is_grad_enabled
     INFERENCE_MODE = "inference_mode"  # inference_mode() and is_inference()
 
 
-STATEFUL = frozenset(Capability) - {Capability.VJP, Capability.INTEGER_TENSORS, Capability.NESTED_VJP}
+STATEFUL = frozenset(Capability) - {
+    Capability.VJP,
+    Capability.INTEGER_TENSORS,
+    Capability.NESTED_VJP,
+    Capability.VJP_OUTPUTS,
+}
 """Every capability that needs tensors with state; a purely functional engine has none of them."""
 
 
@@ -190,12 +200,33 @@ class BaseAdapter:
         )
         return out, list(grads)
 
+    def vjp_outputs(
+        self,
+        function: Callable[..., Sequence[Tensor]],
+        primals: Sequence[np.ndarray],
+        cotangents: Sequence[np.ndarray],
+        *,
+        device: str,
+    ) -> tuple[list[Tensor], list[Tensor | None]]:
+        """The outputs of ``function`` (a tuple of the engine's tensors) at ``primals`` and one vjp of
+        them all: each input's gradient is the sum of every output's vjp with its own cotangent, as
+        ``jax.vjp(f, *primals)[1](cotangents)`` or ``torch.autograd.grad(outputs, inputs, cotangents)``.
+        The default uses :meth:`grad_of` over the outputs."""
+        if Capability.AUTOGRAD_GRAD not in self.capabilities:
+            raise Unsupported(Capability.VJP_OUTPUTS.value)
+        leaves = [self.tensor(p, device=device, requires_grad=True) for p in primals]
+        outputs = list(function(*leaves))
+        vectors = [self.tensor(c, device=device) for c in cotangents]
+        return outputs, list(self.grad_of(outputs, leaves, vectors))
+
     requires_grad = _missing(Capability.TRACKING)  # (t) -> bool
     requires_grad_ = _missing(Capability.SET_REQUIRES_GRAD)  # (t, flag) -> t, in place
     is_leaf = _missing(Capability.GRAPH_NODES)  # (t) -> bool
     has_node = _missing(Capability.GRAPH_NODES)  # (t) -> bool: does t carry a graph node
     node_name = _missing(Capability.NODE_NAMES)  # (t) -> str | None: torch's grad_fn name
-    backward = _missing(Capability.BACKWARD)  # (t, gradient=None, retain_graph=False) -> None
+    backward = _missing(Capability.BACKWARD)  # (t, gradient=None, retain_graph=False) -> None; the
+    # runner passes create_graph=True as a fourth keyword only where BACKWARD_CREATE_GRAPH is declared
+    clear_grad = _missing(Capability.BACKWARD_CREATE_GRAPH)  # (t) -> None: t.grad = None
     grad = _missing(Capability.BACKWARD)  # (t) -> Tensor | None
     retain_grad = _missing(Capability.RETAIN_GRAD)  # (t) -> None
     zero_grad_of = _missing(Capability.ZERO_GRAD)  # (leaf) -> None, resets leaf's .grad as the engine does

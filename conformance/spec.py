@@ -111,8 +111,10 @@ def over_routes(*, with_gradient: bool = False) -> pytest.MarkDecorator:
 
 
 def over_higher_order_routes() -> pytest.MarkDecorator:
-    """Parametrize ``via`` over the two routes to a second derivative: ``backward``, autograd.grad with
-    create_graph=True and then backward (torch's way), and ``vjp``, a vjp of a vjp (jax's way)."""
+    """Parametrize ``via`` over the three routes to a second derivative: ``backward``, autograd.grad
+    with create_graph=True and then backward (torch's way); ``backward_create_graph``,
+    backward(create_graph=True), the differentiable ``.grad`` read, ``.grad`` set to None and backward
+    again (dezero's way, and torch's too); and ``vjp``, a vjp of a vjp (jax's way)."""
     return pytest.mark.parametrize(
         "via",
         [
@@ -121,6 +123,10 @@ def over_higher_order_routes() -> pytest.MarkDecorator:
                 marks=pytest.mark.conformance_needs(
                     Capability.BACKWARD, Capability.AUTOGRAD_GRAD, Capability.CREATE_GRAPH
                 ),
+            ),
+            pytest.param(
+                "backward_create_graph",
+                marks=pytest.mark.conformance_needs(Capability.BACKWARD, Capability.BACKWARD_CREATE_GRAPH),
             ),
             pytest.param("vjp", marks=pytest.mark.conformance_needs(Capability.VJP, Capability.NESTED_VJP)),
         ],

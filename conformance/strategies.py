@@ -103,8 +103,11 @@ def arrays(
     return hnp.arrays(numpy_dtype, shapes() if shape is None else shape, elements=elements)
 
 
-def broadcast_pairs(*, dtype: str = "float32") -> st.SearchStrategy[tuple[np.ndarray, np.ndarray]]:
-    """(small, big): ``small`` broadcasts against ``big`` and has fewer elements or fewer dimensions."""
+def broadcast_pairs(
+    *, dtype: str = "float32", min_value: float = -100.0, max_value: float = 100.0
+) -> st.SearchStrategy[tuple[np.ndarray, np.ndarray]]:
+    """(small, big): ``small`` broadcasts against ``big`` and has fewer elements or fewer dimensions;
+    values in [min_value, max_value], multiples of 1/16."""
     _check_dtype(dtype)
 
     @st.composite
@@ -114,8 +117,14 @@ def broadcast_pairs(*, dtype: str = "float32") -> st.SearchStrategy[tuple[np.nda
             hnp.broadcastable_shapes(big_shape, min_dims=0, max_dims=len(big_shape)), label="small.shape"
         )
         big_shape = np.broadcast_shapes(big_shape, small_shape)
-        small = draw(arrays(dtype=dtype, shape=small_shape, exact_sums=True), label="small")
-        big = draw(arrays(dtype=dtype, shape=big_shape, exact_sums=True), label="big")
+        small = draw(
+            arrays(dtype=dtype, shape=small_shape, min_value=min_value, max_value=max_value, exact_sums=True),
+            label="small",
+        )
+        big = draw(
+            arrays(dtype=dtype, shape=big_shape, min_value=min_value, max_value=max_value, exact_sums=True),
+            label="big",
+        )
         return small, big
 
     return pairs()

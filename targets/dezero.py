@@ -15,7 +15,8 @@ maximize, parameter groups, nor a zero_grad that leaves zeros.
 The grad mode is ``dezero.Config.enable_backprop`` (no_grad is ``using_config("enable_backprop",
 False)``): set_grad_enabled sets it, is_grad_enabled reads it, and enable_grad is
 ``using_config("enable_backprop", True)``. dezero has no autograd.grad: higher derivatives come from
-``backward(create_graph=True)`` alone, into ``.grad``, so create_graph and vjp of vjp are not declared.
+``backward(create_graph=True)`` alone, into ``.grad``, which is BACKWARD_CREATE_GRAPH (``x.grad = None``
+is ``x.cleargrad()``); create_graph, vjp of vjp and vjp of several outputs are not declared.
 Nor are hooks (``Optimizer.add_hook`` hooks the update, not a tensor), in-place operations or
 inference_mode.
 
@@ -134,6 +135,7 @@ class DezeroAdapter(BaseAdapter):
             Capability.SGD,  # dezero.optimizers.SGD(lr).setup(layer), update(), layer.cleargrads()
             Capability.SGD_OPTIONS,  # momentum: MomentumSGD(lr, momentum); weight_decay: a WeightDecay hook
             Capability.GRAD_MODES,  # Config.enable_backprop, set, read, or with using_config
+            Capability.BACKWARD_CREATE_GRAPH,  # backward(create_graph=True); cleargrad() is x.grad = None
         }
     )
     dtypes: ClassVar[tuple[str, ...]] = ("float32", "float64")
@@ -167,10 +169,20 @@ class DezeroAdapter(BaseAdapter):
     def has_node(self, tensor: Tensor) -> bool:
         return tensor.creator is not None
 
-    def backward(self, tensor: Tensor, gradient: Tensor | None = None, retain_graph: bool = False) -> None:
+    def backward(
+        self,
+        tensor: Tensor,
+        gradient: Tensor | None = None,
+        retain_graph: bool = False,
+        create_graph: bool = False,
+    ) -> None:
         if gradient is not None:
             tensor.grad = gradient  # dezero's backward() starts from out.grad when it is set
-        tensor.backward()  # its first parameter is retain_grad (keep non-leaf grads), not retain_graph
+        # its first parameter is retain_grad (keep non-leaf grads), not retain_graph
+        tensor.backward(create_graph=create_graph)
+
+    def clear_grad(self, tensor: Tensor) -> None:
+        tensor.cleargrad()
 
     def grad(self, tensor: Tensor) -> Tensor | None:
         return tensor.grad

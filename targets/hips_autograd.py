@@ -9,6 +9,9 @@ spec is reported unsupported. Spellings that differ from the protocol:
 * the vector-Jacobian product is ``autograd.make_vjp(f, argnum=...)(*primals)``, which returns
   ``(pullback, value)``; with no cotangent (a scalar output seeded with one) it is
   ``autograd.value_and_grad``, which refuses a non-scalar output as torch's backward() does;
+* several outputs are autograd's own tuple, ``autograd.builtins.tuple((a, b))``, returned by the
+  function that ``make_vjp`` differentiates and pulled back with a tuple of cotangents (a plain Python
+  tuple of boxes is not traced: autograd warns "Output seems independent of input" and returns zeros);
 * ``vjp_nested`` (a vjp of a vjp) is the same two calls on the boxes of an enclosing one: each call
   traces on a trace of its own, so the gradients it returns there are differentiable in turn;
 * the only device is the CPU (NumPy);
@@ -27,6 +30,7 @@ from pathlib import Path
 from typing import ClassVar
 
 import autograd
+import autograd.builtins
 import autograd.numpy as anp
 import autograd.scipy.special
 import numpy as np
@@ -97,6 +101,7 @@ class AutogradAdapter(BaseAdapter):
         {
             Capability.VJP,  # autograd.make_vjp and autograd.value_and_grad
             Capability.NESTED_VJP,  # the same, inside a function that they differentiate
+            Capability.VJP_OUTPUTS,  # make_vjp of a function returning autograd.builtins.tuple
             Capability.INTEGER_TENSORS,  # int64 ndarrays (differentiating one is refused)
         }
     )
@@ -147,3 +152,21 @@ class AutogradAdapter(BaseAdapter):
             pullback, out = autograd.make_vjp(function, argnum=argnum)(*primals)
             grads = pullback(cotangent)
         return out, [grads] if argnum == 0 else list(grads)
+
+    def vjp_outputs(
+        self,
+        function: Callable[..., Sequence[Tensor]],
+        primals: Sequence[np.ndarray],
+        cotangents: Sequence[np.ndarray],
+        *,
+        device: str,
+    ) -> tuple[list[Tensor], list[Tensor | None]]:
+        xs = [self.tensor(p, device=device) for p in primals]
+        seeds = tuple(self.tensor(c, device=device) for c in cotangents)
+        argnum = 0 if len(xs) == 1 else tuple(range(len(xs)))
+        several = autograd.make_vjp(
+            lambda *args: autograd.builtins.tuple(tuple(function(*args))), argnum=argnum
+        )
+        pullback, outs = several(*xs)
+        grads = pullback(seeds)
+        return list(outs), [grads] if argnum == 0 else list(grads)

@@ -9,7 +9,8 @@ stateful spec is therefore reported unsupported. Spellings that differ from the 
   cotangent (a scalar output seeded with one) it is ``jax.value_and_grad(f, argnums=...)``, JAX's own
   scalar-output gradient, which refuses a non-scalar output as torch's backward() does;
 * ``vjp_nested`` (a vjp of a vjp) is the same two calls on the tracers of an enclosing one: JAX's
-  transformations compose, so the gradients they return there are differentiable in turn.
+  transformations compose, so the gradients they return there are differentiable in turn;
+* several outputs are ``jax.vjp`` of a function returning a tuple, pulled back with a tuple.
 
 float64: with its defaults JAX computes in float32 and silently turns a float64 input into float32
 (``jnp.asarray`` of a float64 array is float32, with no warning). Target ``jax`` runs JAX so and still
@@ -104,6 +105,7 @@ class JaxAdapter(BaseAdapter):
         {
             Capability.VJP,  # jax.vjp and jax.value_and_grad
             Capability.NESTED_VJP,  # the same, inside a function that they differentiate
+            Capability.VJP_OUTPUTS,  # jax.vjp of a function returning a tuple, pulled back with a tuple
             Capability.DETACH,  # jax.lax.stop_gradient
             Capability.INTEGER_TENSORS,  # jnp.asarray keeps integers (int64 as int32 unless x64 is on)
         }
@@ -175,6 +177,19 @@ class JaxAdapter(BaseAdapter):
             return out, list(grads)
         out, pullback = jax.vjp(function, *primals)
         return out, list(pullback(cotangent))
+
+    def vjp_outputs(
+        self,
+        function: Callable[..., Sequence[Tensor]],
+        primals: Sequence[np.ndarray],
+        cotangents: Sequence[np.ndarray],
+        *,
+        device: str,
+    ) -> tuple[list[Tensor], list[Tensor | None]]:
+        xs = [self.tensor(p, device=device) for p in primals]
+        seeds = tuple(self.tensor(c, device=device) for c in cotangents)
+        outs, pullback = jax.vjp(lambda *args: tuple(function(*args)), *xs)  # a tuple is a pytree
+        return list(outs), list(pullback(seeds))
 
 
 class JaxX64Adapter(JaxAdapter):

@@ -13,6 +13,7 @@ that needs them is reported unsupported. Spellings that differ from the protocol
   no cotangent (a scalar output seeded with one) it is ``mx.value_and_grad(f, argnums=[...])``,
   MLX's own scalar-output gradient, which refuses a non-scalar output as torch's backward() does;
   for a single argument it returns a bare array rather than a tuple;
+* several outputs are ``mx.vjp`` of a function returning a list, with a list of cotangents;
 * ``vjp_nested`` (a vjp of a vjp) is the same two calls on the arrays an enclosing one traces: MLX's
   transformations compose, so the gradients they return there are differentiable in turn;
 * operators are ``mlx.core``'s (relu and log_softmax ``mlx.nn``'s), with ``axis``/``keepdims``/``ddof``
@@ -102,6 +103,7 @@ class MlxAdapter(BaseAdapter):
         {
             Capability.VJP,  # mx.vjp and mx.value_and_grad
             Capability.NESTED_VJP,  # the same, inside a function that they differentiate
+            Capability.VJP_OUTPUTS,  # mx.vjp of a function returning a list, with a list of cotangents
             Capability.DETACH,  # mx.stop_gradient
             Capability.INPLACE,  # x += 1 updates the mx.array object in place
             Capability.INTEGER_TENSORS,  # mx.array of an int64 NumPy array is int64
@@ -165,3 +167,17 @@ class MlxAdapter(BaseAdapter):
             return out, list(grads) if isinstance(grads, tuple) else [grads]
         outs, grads = mx.vjp(function, list(primals), [cotangent])
         return outs[0], list(grads)
+
+    def vjp_outputs(
+        self,
+        function: Callable[..., Sequence[Tensor]],
+        primals: Sequence[np.ndarray],
+        cotangents: Sequence[np.ndarray],
+        *,
+        device: str,
+    ) -> tuple[list[Tensor], list[Tensor | None]]:
+        xs = [self.tensor(p, device=device) for p in primals]
+        seeds = [self.tensor(c, device=device) for c in cotangents]
+        with mx.stream(_DEVICES[device]):
+            outs, grads = mx.vjp(lambda *args: list(function(*args)), xs, seeds)
+        return list(outs), list(grads)

@@ -131,6 +131,7 @@ class PaddleAdapter(TorchLikeAdapter):
     capabilities: ClassVar[frozenset[Capability]] = TorchLikeAdapter.capabilities - {
         Capability.NODE_NAMES,
         Capability.INFERENCE_MODE,  # paddle has no inference_mode and no inference tensors
+        Capability.BACKWARD_CREATE_GRAPH,  # Tensor.backward(grad_tensor, retain_graph): no create_graph
     }
     dtypes: ClassVar[tuple[str, ...]] = ("float32", "float64")
     deviations: ClassVar[Path | None] = Path(__file__).with_name("paddle.deviations")

@@ -157,6 +157,7 @@ class TensorflowAdapter(BaseAdapter):
         {
             Capability.VJP,  # tape.gradient(out, xs, output_gradients=v)
             Capability.NESTED_VJP,  # a tape inside the tape of vjp: the outer one records the inner gradient
+            Capability.VJP_OUTPUTS,  # tape.gradient([outs], xs, output_gradients=[vs])
             Capability.TRACKING,  # a trainable tf.Variable, which a tape watches by itself
             Capability.DETACH,  # tf.stop_gradient
             Capability.INPLACE,  # tf.Variable.assign_add
@@ -218,6 +219,22 @@ class TensorflowAdapter(BaseAdapter):
         grads = tape.gradient(out, leaves, output_gradients=gradient)
         # a gather's gradient comes as IndexedSlices, TensorFlow's sparse form: read it as a tensor
         return out, [None if g is None else tf.convert_to_tensor(g) for g in grads]
+
+    def vjp_outputs(
+        self,
+        function: Callable[..., Sequence[Tensor]],
+        primals: Sequence[np.ndarray],
+        cotangents: Sequence[np.ndarray],
+        *,
+        device: str,
+    ) -> tuple[list[Tensor], list[Tensor | None]]:
+        leaves = [self.tensor(primal, device=device) for primal in primals]
+        with tf.GradientTape() as tape:
+            tape.watch(leaves)
+            outs = list(function(*leaves))
+        seeds = [self.tensor(c, device=device) for c in cotangents]
+        grads = tape.gradient(outs, leaves, output_gradients=seeds)
+        return outs, [None if g is None else tf.convert_to_tensor(g) for g in grads]
 
     def vjp_nested(
         self,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import inspect
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from types import ModuleType
@@ -30,6 +31,7 @@ class TorchLikeAdapter(BaseAdapter):
         Capability.VJP,
         Capability.INTEGER_TENSORS,
         Capability.NESTED_VJP,
+        Capability.VJP_OUTPUTS,
     }
 
     def __init__(self, module: ModuleType | None = None) -> None:
@@ -86,8 +88,21 @@ class TorchLikeAdapter(BaseAdapter):
     def node_name(self, tensor: Tensor) -> str | None:
         return None if tensor.grad_fn is None else type(tensor.grad_fn).__name__
 
-    def backward(self, tensor: Tensor, gradient: Tensor | None = None, retain_graph: bool = False) -> None:
-        tensor.backward(gradient, retain_graph=retain_graph)
+    def backward(
+        self,
+        tensor: Tensor,
+        gradient: Tensor | None = None,
+        retain_graph: bool = False,
+        create_graph: bool = False,
+    ) -> None:
+        if create_graph:  # passed only where asked for: a module's backward may not take it. Its
+            # retain_graph defaults to create_graph, as torch's does (None: the engine's default)
+            tensor.backward(gradient, retain_graph=retain_graph or None, create_graph=True)
+        else:
+            tensor.backward(gradient, retain_graph=retain_graph)
+
+    def clear_grad(self, tensor: Tensor) -> None:
+        tensor.grad = None
 
     def grad(self, tensor: Tensor) -> Tensor | None:
         # no warning filter here: torch's warning on a non-leaf's .grad is what
@@ -189,6 +204,8 @@ def is_torch_like(module: ModuleType) -> bool:
 CAPABILITY_API: dict[Capability, tuple[str, ...]] = {
     Capability.AUTOGRAD_GRAD: ("autograd.grad",),
     Capability.CREATE_GRAPH: ("autograd.grad",),
+    Capability.VJP_OUTPUTS: ("autograd.grad",),
+    Capability.BACKWARD_CREATE_GRAPH: (".backward(create_graph)",),
     Capability.HOOKS: (".register_hook",),
     Capability.INPLACE_OPS: (".mul_", ".__setitem__", ".data"),
     Capability.GRAD_MODES: ("set_grad_enabled", "enable_grad", "is_grad_enabled"),
@@ -199,7 +216,9 @@ one is not declared to have it (its specs are unsupported, not failed by a missi
 
 
 def offers_api(module: ModuleType, path: str) -> bool:
-    """Whether ``module`` has ``path``: ``"autograd.grad"`` on the module, ``".mul_"`` on its tensors."""
+    """Whether ``module`` has ``path``: ``"autograd.grad"`` on the module, ``".mul_"`` on its tensors,
+    ``".backward(create_graph)"`` a tensor method taking that keyword."""
+    path, _, keyword = path.rstrip(")").partition("(")
     owner: Any = module
     if path.startswith("."):
         try:
@@ -211,7 +230,15 @@ def offers_api(module: ModuleType, path: str) -> bool:
         if not hasattr(owner, part):
             return False
         owner = getattr(owner, part)
-    return True
+    return not keyword or takes_keyword(owner, keyword)
+
+
+def takes_keyword(function: Any, keyword: str) -> bool:
+    try:
+        parameters = inspect.signature(function).parameters.values()
+    except (TypeError, ValueError):  # a builtin without a signature: judged to take it
+        return True
+    return any(p.name == keyword or p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters)
 
 
 def adapter_for_module(module: ModuleType) -> TorchLikeAdapter:

@@ -6,7 +6,8 @@ create_graph=False, allow_unused): the values over generated inputs and catalogu
 allow_unused), a non-scalar output without grad_outputs (refused), and a second pass over a freed
 graph (refused) or a retained one. Gradients that are differentiable again (create_graph=True) are in
 ``higher_order``. Each refusal is scored as behaviour and, in the ``_error_class`` spec, as torch's
-exception class.
+exception class. ``several_outputs_vjp`` is the functional form of several outputs: one vjp of a
+function returning a tuple (``jax.vjp`` of it; torch.autograd.grad over the outputs on torch).
 """
 
 import numpy as np
@@ -16,7 +17,7 @@ from hypothesis import strategies as st
 from conformance.adapter import Capability
 from conformance.spec import BEYOND_TUTORIAL, over_dtypes, spec
 from conformance.strategies import arrays, broadcast_pairs
-from reference.oracles import tutorial_mean_gradient
+from reference.oracles import reduce_to_shape, tutorial_mean_gradient
 
 GRAD = [Capability.AUTOGRAD_GRAD]
 X = np.array([0.2254, 0.4946, 0.0936], dtype=np.float32)
@@ -83,6 +84,35 @@ def test_several_outputs_add_up(conform):
         return {"gradient": g}
 
     conform.observe(program, X, expect={"gradient": 2 * X.astype(np.float64) + 3})
+
+
+def outputs_and_vjp(ag, x, y, v1, v2, v3):
+    outputs, gradients = ag.vjp_outputs(
+        lambda x, y: (x * y, ag.op("exp", x), ag.sum(x * x)), [x, y], [v1, v2, v3], device=ag.device
+    )
+    return {"outputs": outputs, "gradients": gradients}
+
+
+@spec(BEYOND_TUTORIAL, needs=[Capability.VJP_OUTPUTS])
+@over_dtypes()
+@given(data=st.data())
+def test_several_outputs_vjp(conform, dtype, data):
+    """One vjp of f(x, y) = (x * y, exp(x), sum(x * x)) with cotangents (v1, v2, v3) returns the three
+    outputs and, for each input, the sum of every output's vjp: v1*y (summed to x's shape) + v2*exp(x)
+    + 2*v3*x for x, v1*x (summed to y's shape) for y."""
+    x, y = data.draw(broadcast_pairs(dtype=dtype, min_value=-4, max_value=4), label="x, y")
+    v1 = data.draw(arrays(dtype=dtype, shape=np.broadcast_shapes(x.shape, y.shape)), label="v1")
+    v2 = data.draw(arrays(dtype=dtype, shape=x.shape), label="v2")
+    v3 = data.draw(arrays(dtype=dtype, shape=()), label="v3")
+    x64, y64, w1, w2, w3 = (a.astype(np.float64) for a in (x, y, v1, v2, v3))
+    expect = {
+        "outputs": [x64 * y64, np.exp(x64), np.sum(x64 * x64)],
+        "gradients": [
+            reduce_to_shape(w1 * y64, x.shape) + w2 * np.exp(x64) + 2 * w3 * x64,
+            reduce_to_shape(w1 * x64, y.shape),
+        ],
+    }
+    conform.observe(outputs_and_vjp, x, y, v1, v2, v3, expect=expect)
 
 
 @spec(BEYOND_TUTORIAL, needs=GRAD)

@@ -6,7 +6,7 @@ not), autograd.grad (also with create_graph=True, its gradient joining the sessi
 hooks registered and removed, zero a gradient; and in the stateful sessions also detach and detach_,
 requires_grad_, enter and leave no_grad, set_grad_enabled, in-place arithmetic (on a tensor, through a
 view, by index assignment, through .data), one-off SGD steps, and optimizers with momentum that live on
-across steps. Each step runs on torch
+across steps (stepped alone, zeroed, or in a training step: zero_grad, backward, step). Each step runs on torch
 and on the target (:mod:`conformance.lockstep`); after every step the values of every tensor, the
 .grad of every leaf, the requires_grad flags, leaf-ness and the presence of a node are compared, and so
 is whether the step was refused. Steps the target does not declare are never drawn for it. A failing
@@ -133,14 +133,16 @@ class Session(RuleBasedStateMachine):
             self.run(f"ag.backward(ag.sum({t}), retain_graph={retain})")
 
     @precondition(lambda self: self.has(Capability.AUTOGRAD_GRAD) and bool(self.leaf_names))
-    @rule(t=tensors, data=st.data())
-    def autograd_grad(self, t, data):
+    @rule(t=tensors, other=st.none() | tensors, data=st.data())
+    def autograd_grad(self, t, other, data):
+        """autograd.grad of sum(t), or of [sum(t), sum(other)] whose gradients add up."""
         inputs = data.draw(st.lists(st.sampled_from(self.leaf_names), min_size=1, max_size=3, unique=True))
         retain = self.has(Capability.RETAIN_GRAPH) and data.draw(st.booleans(), label="retain_graph")
         name = f"g{len(self.results)}"
         listed = ", ".join(inputs)
+        outputs = ", ".join(f"ag.sum({output})" for output in (t, other) if output is not None)
         refused = self.run(
-            f"ag.grad_of([ag.sum({t})], [{listed}], retain_graph={retain}, allow_unused=True)", assign=name
+            f"ag.grad_of([{outputs}], [{listed}], retain_graph={retain}, allow_unused=True)", assign=name
         )
         if not refused:
             self.results.append(name)
@@ -265,6 +267,16 @@ class Session(RuleBasedStateMachine):
             "zero_grad to zeros": f"ag.zero_grad({optimizer}, set_to_none=False)",
         }[action]
         self.run(line)
+
+    @precondition(lambda self: self.stateful and bool(self.optimizers) and self.has(Capability.BACKWARD))
+    @rule(t=tensors, data=st.data())
+    def training_step(self, t, data):
+        """A training loop's step on an optimizer that lives on: zero_grad(), backward of sum(t), step();
+        two in a row are where momentum, dampening, nesterov and weight decay show."""
+        optimizer = data.draw(st.sampled_from(self.optimizers), label="optimizer")
+        self.run(f"ag.zero_grad({optimizer})")
+        self.run(f"ag.backward(ag.sum({t}))")
+        self.run(f"ag.step({optimizer})")
 
     # only outside no_grad blocks: torch as the target shares torch's one grad mode with the reference,
     # and a switch inside two interleaved blocks would make each block restore the other's mode

@@ -54,6 +54,39 @@ def test_accumulation__accumulates_over_generated_inputs(dezero):
     check_zero_d_float32_promoted(dezero, program)
 
 
+def test_higher_order__second_derivative(dezero):
+    F = dezero.functions
+
+    def program(x):  # the second derivative of sum(x**3), through backward(create_graph=True)
+        F.sum(x**3).backward(create_graph=True)
+        g = x.grad
+        x.cleargrad()
+        out = F.sum(g)
+        out.backward()
+        return out
+
+    check_zero_d_float32_promoted(dezero, program)
+
+
+def test_higher_order__hessian_vector_product(dezero):
+    F = dezero.functions
+    x = dezero.Variable(np.array([0.5, -1.0], np.float32))
+    w = dezero.Variable(np.array([2.0, 1.0], np.float32))
+    s = F.sum(x * x)
+    assert s.ndim == 0 and s.dtype == np.float32
+    f = s**2
+    assert f.dtype == np.float32
+    f.backward(create_graph=True)  # Pow's gradient, c * x ** (c - 1) * gy: the 0-d c promotes it
+    g = x.grad
+    assert g.dtype == np.float64
+    x.cleargrad()
+    out = F.sum(g * w)
+    out.backward()
+    assert out.dtype == np.float64 and x.grad.dtype == np.float64
+    expected = 4 * 1.25 * w.data + 8 * x.data * np.sum(x.data * w.data)  # H w = 4 s w + 8 x <x, w>
+    np.testing.assert_allclose(x.grad.data, expected, rtol=1e-6)
+
+
 def test_operators__binary_gradients(dezero):
     for data, dtype in [(np.array(0.5, np.float32), "float64"), (np.array([0.5], np.float32), "float32")]:
         x, y = dezero.Variable(data), dezero.Variable(np.asarray(data + 1, dtype=np.float32))

@@ -112,6 +112,7 @@ FLOAT64_PROGRAMS = {
     "numerics.log_at_zero": lambda jax, jnp, x: jnp.log(x - 0.25),
     "numerics.var_large_offset": lambda jax, jnp, x: jnp.var(10000 + x, ddof=1),
     "numerics.mean_large_values": lambda jax, jnp, x: jnp.mean(1e38 * x),
+    "autograd_grad.several_outputs_vjp": lambda jax, jnp, x: jax.vjp(lambda t: (t * x, jnp.exp(t)), x)[0][1],
     # a gradient inside the program: the snippet's vjp of it is a second derivative
     "higher_order.second_derivative": lambda jax, jnp, x: jax.grad(lambda t: jnp.sum(jnp.exp(t)))(x),
     "higher_order.mixed_partials": lambda jax, jnp, x: jax.grad(lambda t: jnp.sum(t * t * x[0, 0]))(x),

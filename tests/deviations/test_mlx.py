@@ -108,6 +108,9 @@ FLOAT64_PROGRAMS = {
     "numerics.var_large_offset": lambda mx, x: mx.var(10000 + x, ddof=1),
     "numerics.mean_large_values": lambda mx, x: mx.mean(1e38 * x),
     # a gradient inside the program: the snippet's vjp of it is a second derivative
+    "autograd_grad.several_outputs_vjp": lambda mx, x: mx.vjp(lambda t: [t * x, mx.exp(t)], [x], [x, x])[0][
+        1
+    ],
     "higher_order.second_derivative": lambda mx, x: mx.grad(lambda t: mx.sum(mx.exp(t)))(x),
     "higher_order.mixed_partials": lambda mx, x: mx.grad(lambda t: mx.sum(t * t * x[0, 0]))(x),
     "higher_order.hessian_vector_product": lambda mx, x: mx.grad(lambda t: mx.sum(t * t) ** 2)(x) * x,

@@ -93,6 +93,25 @@ def create_graph_ignored() -> Parts:
     return {"grad": grad}
 
 
+@caught_by("autograd_grad.several_outputs_add_up", "autograd_grad.several_outputs_vjp")
+def several_outputs_last_pass_wins() -> Parts:
+    """autograd.grad over several outputs runs one pass per output and keeps the last pass's gradients
+    instead of adding them up."""
+
+    def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, *args: Any, **kwargs: Any) -> Any:
+        outputs = _tuple(outputs)
+        seeds = [None] * len(outputs) if grad_outputs is None else list(_tuple(grad_outputs))
+        kwargs.setdefault("retain_graph", True)
+        results: Any = None
+        for output, seed in zip(outputs, seeds, strict=True):
+            results = minigrad_autograd.grad(
+                [output], inputs, None if seed is None else [seed], *args, **kwargs
+            )
+        return results
+
+    return {"grad": grad}
+
+
 @caught_by("autograd_grad.allow_unused_gives_none")
 def allow_unused_gives_zeros() -> Parts:
     """With allow_unused=True an unused input's gradient is zeros, not None."""
@@ -237,6 +256,24 @@ def grad_aliases_incoming_gradient() -> Parts:
             self._grad.array += grad
 
     return _tensor(_accumulate=accumulate)
+
+
+@caught_by(
+    "higher_order.backward_create_graph_grad_has_node",
+    "higher_order.second_derivative",
+    "higher_order.mixed_partials",
+    "higher_order.hessian_vector_product",
+    "higher_order.gradient_penalty",
+)
+def backward_create_graph_ignored() -> Parts:
+    """backward(create_graph=True) leaves a plain .grad, as if create_graph were False."""
+
+    def backward(
+        self: Tensor, gradient: Any = None, retain_graph: Any = None, create_graph: bool = False
+    ) -> None:
+        Tensor.backward(self, gradient, retain_graph, False)
+
+    return _tensor(backward=backward)
 
 
 @caught_by("backward_errors.wrong_shape_gradient_refused", "backward_errors.wrong_shape_gradient_error_class")

@@ -15,6 +15,7 @@ import pytest
 
 autograd = pytest.importorskip("autograd", reason="autograd is not installed here")
 anp = pytest.importorskip("autograd.numpy")
+builtins = pytest.importorskip("autograd.builtins")
 optimizers = pytest.importorskip("autograd.misc.optimizers")
 
 from conformance.adapter import Capability  # noqa: E402  (after the engine's importorskip)
@@ -118,6 +119,12 @@ def third_derivative(ag: AutogradAdapter) -> list[float]:
     return values(vjp_grads(ag, second_sum, X32)[0])
 
 
+def several_outputs_in_autograd() -> list[float]:
+    """make_vjp of a function returning autograd's tuple: each output's vjp with its cotangent, added."""
+    pullback, _ = autograd.make_vjp(lambda t: builtins.tuple((t * t, 3 * t)))(X32)
+    return values(pullback((V32, np.ones(3, np.float32))))
+
+
 FACTS = [
     pytest.param(
         lambda: dtype_name(anp.array(X64)),
@@ -209,6 +216,14 @@ FACTS = [
         False,
         id="sgd_is_a_loop_with_no_step",
     ),
+    pytest.param(
+        several_outputs_in_autograd,
+        lambda ag: values(
+            ag.vjp_outputs(lambda t: (t * t, 3 * t), [X32], [V32, np.ones(3, np.float32)], device="cpu")[1][0]
+        ),
+        values(2 * X32 * V32 + 3),
+        id="vjp_of_autograd_tuple_adds_each_output_vjp",
+    ),
 ]
 
 
@@ -226,3 +241,12 @@ def test_fact(
         "the adapter answers differently from autograd: it changed a behaviour"
     )
     assert in_autograd == expected
+
+
+def test_a_plain_tuple_output_is_not_traced() -> None:
+    """Why the adapter returns several outputs as autograd.builtins.tuple: autograd does not trace a
+    plain Python tuple of boxes, warns that the output seems independent of the input, and pulls back
+    zeros."""
+    with pytest.warns(UserWarning, match="Output seems independent of input"):
+        pullback, _ = autograd.make_vjp(lambda t: (t * t, 3 * t))(X32)
+    assert values(pullback((V32, np.ones(3, np.float32)))) == [0.0, 0.0, 0.0]

@@ -213,6 +213,25 @@ def engine_create_graph() -> bool:
     return x.grad.creator is not None
 
 
+def engine_second_derivative() -> Any:
+    """d/dx of the .grad of sum(x**3) left by backward(create_graph=True), after cleargrad(): 6x."""
+    x = dezero.Variable(np.array([0.5, -1.0, 2.0]))
+    F.sum(x**3).backward(create_graph=True)
+    g = x.grad
+    x.cleargrad()
+    F.sum(g).backward()
+    return x.grad.data.tolist()
+
+
+def adapter_second_derivative() -> Any:
+    x = tensor(np.array([0.5, -1.0, 2.0]), requires_grad=True)
+    ag.backward(ag.sum(x**3), create_graph=True)
+    g = ag.grad(x)
+    ag.clear_grad(x)
+    ag.backward(ag.sum(g))
+    return grad_of(x)
+
+
 FACTS = {
     "backward() fills .grad of a Variable made with the default": Fact(
         [3.0, 3.0, 3.0],
@@ -273,6 +292,9 @@ FACTS = {
     ),
     "enable_backprop off: a result has a node; reads; using_config on inside no_grad: has a node": Fact(
         (False, False, True), engine_grad_modes, adapter_grad_modes
+    ),
+    "the gradient of .grad after backward(create_graph=True) and clearing .grad is": Fact(
+        [3.0, -6.0, 12.0], engine_second_derivative, adapter_second_derivative
     ),
     # higher derivatives come only from backward(create_graph=True), into .grad: no function returns them
     "there is a function that returns gradients (autograd.grad)": Fact(

@@ -212,6 +212,16 @@ FACTS = [
         False,
         id="sgd_is_functional_with_no_step",
     ),
+    pytest.param(
+        lambda: values(
+            jax.vjp(lambda t: (t * t, 3 * t), jnp.asarray(X32))[1]((jnp.asarray(V32), jnp.ones(3)))[0]
+        ),
+        lambda ag: values(
+            ag.vjp_outputs(lambda t: (t * t, 3 * t), [X32], [V32, np.ones(3, np.float32)], device="cpu")[1][0]
+        ),
+        values(2 * X32 * V32 + 3),
+        id="vjp_of_a_tuple_adds_each_output_vjp",
+    ),
 ]
 
 

@@ -226,6 +226,14 @@ FACTS = [
         False,
         id="sgd_binds_no_parameters",
     ),
+    pytest.param(
+        lambda: values(mx.vjp(lambda t: [t * t, 3 * t], [mx.array(X32)], [mx.array(V32), mx.ones(3)])[1][0]),
+        lambda ag: values(
+            ag.vjp_outputs(lambda t: (t * t, 3 * t), [X32], [V32, np.ones(3, np.float32)], device="cpu")[1][0]
+        ),
+        values(2 * X32 * V32 + 3),
+        id="vjp_of_a_list_adds_each_output_vjp",
+    ),
 ]
 
 

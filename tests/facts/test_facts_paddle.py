@@ -273,6 +273,27 @@ def adapter_lacks() -> Any:
     )
 
 
+def engine_several_outputs() -> Any:
+    """paddle.grad of a list of outputs with a list of grad_outputs: the vjps added up."""
+    x = tracked(np.array([0.5, -1.0, 2.0], np.float32))
+    outs = [x * x, 3 * x]
+    (g,) = paddle.grad(
+        outs, [x], grad_outputs=[paddle.to_tensor(np.array([1.0, 2.0, -1.0], np.float32)), paddle.ones([3])]
+    )
+    return values(g)
+
+
+def adapter_several_outputs() -> Any:
+    x = np.array([0.5, -1.0, 2.0], np.float32)
+    _, (g,) = ag.vjp_outputs(
+        lambda t: (t * t, 3 * t),
+        [x],
+        [np.array([1.0, 2.0, -1.0], np.float32), np.ones(3, np.float32)],
+        device="cpu",
+    )
+    return values(g)
+
+
 FACTS = {
     "a tensor made with the default is tracked": Fact(
         False, lambda: not paddle.to_tensor(W).stop_gradient, lambda: ag.requires_grad(tensor(W))
@@ -352,6 +373,14 @@ FACTS = {
         [0.0, 0.0, 0.0], engine_zero_grad_keeps_zeros, adapter_zero_grad_keeps_zeros
     ),
     "there is dampening, maximize, inference_mode": Fact((False, False, False), engine_lacks, adapter_lacks),
+    "the vjp of outputs (x * x, 3 * x) with cotangents (v, ones) is 2xv + 3": Fact(
+        [4.0, -1.0, -1.0], engine_several_outputs, adapter_several_outputs
+    ),
+    "backward takes create_graph": Fact(
+        False,
+        lambda: "create_graph" in inspect.signature(paddle.Tensor.backward).parameters,
+        lambda: Capability.BACKWARD_CREATE_GRAPH in ag.capabilities,
+    ),
 }
 
 

@@ -105,6 +105,29 @@ def adapter_nested_vjp() -> list[float]:
     return ag.numpy(grad).tolist()
 
 
+def engine_several_outputs() -> Any:
+    """tape.gradient of a list of targets with a list of output_gradients: the vjps added up."""
+    x = tf.constant(np.array([0.5, -1.0, 2.0], np.float32))
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        outs = [x * x, 3 * x]
+    (g,) = tape.gradient(
+        outs, [x], output_gradients=[tf.constant(np.array([1.0, 2.0, -1.0], np.float32)), tf.ones(3)]
+    )
+    return g.numpy().tolist()
+
+
+def adapter_several_outputs() -> Any:
+    x = np.array([0.5, -1.0, 2.0], np.float32)
+    _, (g,) = ag.vjp_outputs(
+        lambda t: (t * t, 3 * t),
+        [x],
+        [np.array([1.0, 2.0, -1.0], np.float32), np.ones(3, np.float32)],
+        device="cpu",
+    )
+    return ag.numpy(g).tolist()
+
+
 FACTS = {
     "a tape watches a tensor made with the default (tf.constant) unasked": Fact(
         False,
@@ -183,6 +206,9 @@ FACTS = {
             or offered(lambda: ag.register_hook(tensor(W, requires_grad=True), lambda g: g))
             or offered(ag.inference_mode)
         ),
+    ),
+    "the vjp of outputs (x * x, 3 * x) with cotangents (v, ones) is 2xv + 3": Fact(
+        [4.0, -1.0, -1.0], engine_several_outputs, adapter_several_outputs
     ),
 }
 
