@@ -22,6 +22,7 @@ from hypothesis.stateful import (
     Bundle,
     RuleBasedStateMachine,
     invariant,
+    multiple,
     precondition,
     rule,
     run_state_machine_as_test,
@@ -55,6 +56,8 @@ class Session(RuleBasedStateMachine):
         self.names = []  # every tensor made, in order
         self.leaf_names = []
         self.results = []  # names of autograd.grad results
+        self.uses = {}  # name -> the leaves it was computed from, so that gradients are mostly taken
+        # with respect to inputs the output uses (an unused one is refused by both and shows nothing)
         self.hooks = []  # handles of hooks not removed
         # tensors in-place steps (and detach_, requires_grad_) leave alone: gradients taken with
         # autograd.grad and what shares their storage, which torch returns as one element expanded
@@ -77,11 +80,24 @@ class Session(RuleBasedStateMachine):
         with discarding_unsupported_forms():  # a step the target lacks (an SGD option) ends the session
             return self.session.step(expression, assign=assign, leaving=leaving)
 
-    def made(self, name, refused):
+    def made(self, name, refused, *sources):
+        """The new tensor's name, or None when both engines refused to make it: the step then adds
+        nothing to the bundle (``multiple()``) and the session goes on; discarding the session would
+        throw away most of those that reach autograd.grad with an input the output does not use."""
         if refused:
             return None
         self.names.append(name)
+        self.uses[name] = frozenset().union(*(self.uses.get(source, ()) for source in sources))
         return name
+
+    def inputs_for(self, data, outputs, *, max_size):
+        """Leaves to differentiate ``outputs`` with respect to: mostly leaves they use, now and then any."""
+        used = sorted(frozenset().union(*(self.uses.get(output, ()) for output in outputs)))
+        pool = used if used and data.draw(st.integers(0, 3), label="inputs from the used leaves") else None
+        return data.draw(
+            st.lists(st.sampled_from(pool or self.leaf_names), min_size=1, max_size=max_size, unique=True),
+            label="inputs",
+        )
 
     # -- the steps ------------------------------------------------------------------------------------
 
@@ -95,7 +111,8 @@ class Session(RuleBasedStateMachine):
         argument, name = self.session.input(values), self.new_name()
         refused = self.run(f"ag.tensor({argument}, requires_grad={requires_grad})", assign=name)
         if self.made(name, refused) is None:
-            return reject()
+            return multiple()
+        self.uses[name] = frozenset([name])
         self.leaf_names.append(name)
         return name
 
@@ -105,17 +122,17 @@ class Session(RuleBasedStateMachine):
         if not offered:
             return reject()
         op, name = data.draw(st.sampled_from(offered), label="operator"), self.new_name()
-        return self.made(name, self.run(f'ag.op("{op}", {t})', assign=name)) or reject()
+        return self.made(name, self.run(f'ag.op("{op}", {t})', assign=name), t) or multiple()
 
     @rule(target=tensors, a=tensors, b=tensors, op=st.sampled_from(["+", "-", "*"]))
     def binary(self, a, b, op):
         name = self.new_name()
-        return self.made(name, self.run(f"{a} {op} {b}", assign=name)) or reject()
+        return self.made(name, self.run(f"{a} {op} {b}", assign=name), a, b) or multiple()
 
     @rule(target=tensors, t=tensors, factor=st.sampled_from([0.5, 2.0, -1.0]))
     def scale(self, t, factor):
         name = self.new_name()
-        return self.made(name, self.run(f"{t} * {factor}", assign=name)) or reject()
+        return self.made(name, self.run(f"{t} * {factor}", assign=name), t) or multiple()
 
     @precondition(lambda self: self.has(Capability.BACKWARD))
     @rule(t=tensors, data=st.data())
@@ -136,7 +153,7 @@ class Session(RuleBasedStateMachine):
     @rule(t=tensors, other=st.none() | tensors, data=st.data())
     def autograd_grad(self, t, other, data):
         """autograd.grad of sum(t), or of [sum(t), sum(other)] whose gradients add up."""
-        inputs = data.draw(st.lists(st.sampled_from(self.leaf_names), min_size=1, max_size=3, unique=True))
+        inputs = self.inputs_for(data, [t, other], max_size=3)
         retain = self.has(Capability.RETAIN_GRAPH) and data.draw(st.booleans(), label="retain_graph")
         name = f"g{len(self.results)}"
         listed = ", ".join(inputs)
@@ -152,10 +169,10 @@ class Session(RuleBasedStateMachine):
     def differentiable_gradient(self, t, data):
         """A gradient taken with create_graph=True joins the session as a tensor: later steps compute
         with it and differentiate through it."""
-        leaf, name = data.draw(st.sampled_from(self.leaf_names), label="input"), self.new_name()
+        (leaf,), name = self.inputs_for(data, [t], max_size=1), self.new_name()
         refused = self.run(f"ag.grad_of([ag.sum({t})], [{leaf}], create_graph=True)[0]", assign=name)
         self.left_alone.add(name)
-        return self.made(name, refused) or reject()
+        return self.made(name, refused, t) or multiple()
 
     @precondition(lambda self: self.has(Capability.HOOKS))
     @rule(t=tensors, factor=st.sampled_from([2.0, -1.0]))
@@ -185,7 +202,7 @@ class Session(RuleBasedStateMachine):
         name = self.new_name()
         if t in self.left_alone:
             self.left_alone.add(name)  # it shares the gradient's storage
-        return self.made(name, self.run(f"ag.detach({t})", assign=name)) or reject()
+        return self.made(name, self.run(f"ag.detach({t})", assign=name)) or multiple()
 
     @precondition(lambda self: self.stateful and self.has(Capability.DETACH_INPLACE))
     @rule(t=tensors)
