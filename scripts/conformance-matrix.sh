@@ -41,7 +41,7 @@ done
 rm -f "$out"/*.log
 
 shopt -s nullglob
-plots=(reports/benchmarks/time_vs_size.png reports/benchmarks/ratio_to_torch.png)
+plots=(reports/benchmarks/time_vs_size.png reports/benchmarks/ratio_to_torch.png reports/benchmarks/operators_ratio.png)
 images=()
 for plot in "${plots[@]}"; do
   [ -f "$plot" ] && images+=("$plot")
