@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import (
     Bundle,
     RuleBasedStateMachine,
+    initialize,
     invariant,
     multiple,
     precondition,
@@ -93,7 +94,7 @@ class Session(RuleBasedStateMachine):
     def inputs_for(self, data, outputs, *, max_size):
         """Leaves to differentiate ``outputs`` with respect to: mostly leaves they use, now and then any."""
         used = sorted(frozenset().union(*(self.uses.get(output, ()) for output in outputs)))
-        pool = used if used and data.draw(st.integers(0, 3), label="inputs from the used leaves") else None
+        pool = used if used and data.draw(st.booleans(), label="inputs from the used leaves") else None
         return data.draw(
             st.lists(st.sampled_from(pool or self.leaf_names), min_size=1, max_size=max_size, unique=True),
             label="inputs",
@@ -101,7 +102,12 @@ class Session(RuleBasedStateMachine):
 
     # -- the steps ------------------------------------------------------------------------------------
 
-    @rule(targets=(leaves, tensors), data=st.data(), requires_grad=st.booleans())
+    @initialize(targets=(leaves, tensors), data=st.data())
+    def first_leaf(self, data):
+        """Every session starts from a leaf that requires grad, so that its steps have a graph to act on."""
+        return self.leaf(data, True)
+
+    @rule(targets=(leaves, tensors), data=st.data(), requires_grad=st.sampled_from([True, True, False]))
     def leaf(self, data, requires_grad):
         if self.shape is None:
             self.shape = data.draw(st.sampled_from(SHAPES), label="shape")

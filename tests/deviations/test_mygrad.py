@@ -476,13 +476,20 @@ def test_backward_errors__wrong_shape_gradient_error_class():
         assert not isinstance(error.value, RuntimeError)
 
 
-# -- sessions: each shrinks to its first step, a leaf made with requires_grad=False -----------------------
+# -- sessions: each shrinks to a difference that a spec of its own measures ------------------------------
 
 
 def test_sessions__backward_sessions():
-    t0 = mg.tensor(np.array(0.0, dtype=np.float32))  # ag.tensor(arg0, requires_grad=False)
-    assert t0.constant is False  # tracked; torch: t0.requires_grad is False
+    t0 = mg.tensor(np.array(0.0, dtype=np.float32))  # ag.tensor(arg0, requires_grad=True)
+    mg.sum(t0).backward()
+    t0.null_grad()  # ag.zero_grad_of(t0): mygrad's reset of a gradient
+    assert t0.grad is None  # torch: grad.zero_() leaves 0.
+    t1 = mg.tensor(np.array(0.0, dtype=np.float32))  # ag.tensor(arg1, requires_grad=False)
+    assert t1.constant is False  # tracked; torch: t1.requires_grad is False
 
 
 def test_sessions__stateful_sessions():
-    test_sessions__backward_sessions()  # the same first step
+    t0 = mg.tensor(np.array(0.0, dtype=np.float32))  # ag.tensor(arg0, requires_grad=True)
+    t0 *= 0.5  # ag.mul_(t0, 0.5); torch: RuntimeError, a leaf Variable that requires grad ... in-place
+    assert t0.creator is not None
+    test_sessions__backward_sessions()  # and the backward sessions' differences

@@ -301,11 +301,11 @@ def test_every_entry_has_its_snippet():
     assert_snippets_match("paddle", globals())
 
 
-# -- sessions: each shrinks to its first step, a leaf made with requires_grad=False -----------------------
+# -- sessions: each shrinks to a difference that a spec of its own measures ------------------------------
 
 
 def test_sessions__backward_sessions(paddle):
-    t0 = paddle.to_tensor(np.array(0.0, dtype=np.float32), stop_gradient=True)
+    t0 = paddle.to_tensor(np.array(0.0, dtype=np.float32), stop_gradient=False)  # requires_grad=True
     assert t0.grad_fn is not None  # a GradNodeAccumulation node; torch: t0.grad_fn is None
     assert t0.grad_fn.name() == "GradNodeAccumulation"
 
