@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from tests.engines.minigrad_node import (
+    FREED,
     Grads,
     Node,
     Operations,
@@ -122,7 +123,7 @@ class CopySlices(Node):
     gradients. Options: ``fn``, ``positions`` (the view's elements' flat indices in the base)."""
 
     def backward(self, grad: np.ndarray) -> Grads:
-        fn, positions = self.options["fn"], self.options["positions"]
+        fn, positions = self._fn(), self.options["positions"]
         result = np.array(grad)
         flat = result.reshape(-1)
         grads = [
@@ -133,7 +134,7 @@ class CopySlices(Node):
         return (result, *grads[1:])
 
     def backward_graph(self, grad: Tensor) -> TensorGrads:
-        fn, positions = self.options["fn"], self.options["positions"]
+        fn, positions = self._fn(), self.options["positions"]
         flat = grad.reshape(-1)
         part = flat._apply(IndexBackward0, flat, index=(positions,))
         grads = [
@@ -144,8 +145,15 @@ class CopySlices(Node):
         result = flat._apply(IndexPutBackward0, flat, replaced, index=(positions,), accumulate=False)
         return (result.reshape(self.shapes[0]), *grads[1:])
 
+    def _fn(self) -> Node:
+        if self.options["fn"] is None:  # as torch's CopySlices: it lets fn go after a pass, saved or not
+            raise RuntimeError(FREED)
+        return self.options["fn"]
+
     def release(self) -> None:
-        self.options["fn"].release()
+        if self.options["fn"] is not None:
+            self.options["fn"].release()
+            self.options["fn"] = None
 
 
 class AsStridedBackward0(Node):
