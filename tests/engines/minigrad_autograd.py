@@ -359,6 +359,8 @@ class _Pass:
                 if running is None or node in running:
                     for edge, input_grad in step(node, grad):
                         pending[edge] = tensor._sum_paths(pending.get(edge), input_grad)
+                    if not retain_graph:  # as torch's engine: a node lets its saved tensors go once it
+                        tensor._release([node])  # has run, so a pass that fails later freed what ran
             if index in complete:
                 for leaf in complete[index]:
                     self._reach_leaf(leaf, pending.pop(leaf, None))
