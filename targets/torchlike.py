@@ -236,8 +236,8 @@ def offers_api(module: ModuleType, path: str) -> bool:
 def takes_keyword(function: Any, keyword: str) -> bool:
     try:
         parameters = inspect.signature(function).parameters.values()
-    except (TypeError, ValueError):  # a builtin without a signature: judged to take it
-        return True
+    except (TypeError, ValueError):  # a builtin without a signature: not declared, so its specs are
+        return False  # reported unsupported rather than failed by a keyword it may not take
     return any(p.name == keyword or p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters)
 
 

@@ -8,6 +8,7 @@ observes (values, gradients, node names, flags, and the class and text of each r
 
 from __future__ import annotations
 
+import types
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -1181,3 +1182,27 @@ def test_the_adapter_declares_every_capability() -> None:
 
     capabilities = adapter_for_module(minigrad).capabilities
     assert set(CAPABILITY_API) | {Capability.NESTED_VJP, Capability.SGD_OPTIONS} <= capabilities
+
+
+def test_backward_create_graph_declared_only_where_backward_takes_it() -> None:
+    """`.backward(create_graph)` in CAPABILITY_API reads the signature: a keyword of its own or **kwargs
+    declares BACKWARD_CREATE_GRAPH; a backward without either, or one without a signature, does not."""
+    from conformance.adapter import Capability
+    from targets.torchlike import takes_keyword
+
+    assert takes_keyword(lambda gradient=None, create_graph=False: None, "create_graph")
+    assert takes_keyword(lambda gradient=None, **options: None, "create_graph")
+    assert not takes_keyword(lambda gradient=None, retain_graph=False: None, "create_graph")
+    assert not takes_keyword(len, "create_graph")  # a builtin: no signature to read
+
+    class Plain(minigrad.Tensor):
+        def backward(self, gradient=None, retain_graph=None):  # no create_graph
+            minigrad.Tensor.backward(self, gradient, retain_graph)
+
+    module = types.ModuleType("plain_backward")
+    module.__dict__.update({k: v for k, v in vars(minigrad).items() if not k.startswith("__")})
+    module.tensor = lambda data, **kwargs: Plain(data, **kwargs)
+    from targets.torchlike import adapter_for_module
+
+    assert Capability.BACKWARD_CREATE_GRAPH in adapter_for_module(minigrad).capabilities
+    assert Capability.BACKWARD_CREATE_GRAPH not in adapter_for_module(module).capabilities
